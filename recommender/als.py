@@ -1,0 +1,104 @@
+"""Implicit-feedback matrix factorization (Hu, Koren & Volinsky 2008) through ``implicit``."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from implicit.cpu.als import AlternatingLeastSquares
+from threadpoolctl import threadpool_limits
+
+from .errors import NotFittedError
+from .history import UserHistory
+
+
+class ALSModel:
+    """Alternating least squares on a users × items confidence matrix.
+
+    The CPU solver is used on purpose so results do not depend on whether the host has CUDA.
+    ``alpha`` scales confidence as in implicit (``C = 1 + alpha * r``).
+    """
+
+    def __init__(
+        self,
+        factors: int = 64,
+        regularization: float = 0.05,
+        alpha: float = 10.0,
+        iterations: int = 15,
+        random_state: int = 0,
+        num_threads: int = 0,
+    ) -> None:
+        self.factors = factors
+        self.regularization = regularization
+        self.alpha = alpha
+        self.iterations = iterations
+        self.random_state = random_state
+        self.num_threads = num_threads
+
+    def _solver(self) -> AlternatingLeastSquares:
+        with threadpool_limits(1, "blas"):
+            return AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                alpha=self.alpha,
+                iterations=self.iterations,
+                random_state=self.random_state,
+                num_threads=self.num_threads,
+            )
+
+    def fit(self, confidence: sp.csr_matrix) -> "ALSModel":
+        """Factorize ``confidence`` (users × items); rows with no interactions get zero vectors."""
+        solver = self._solver()
+        with threadpool_limits(1, "blas"):
+            solver.fit(sp.csr_matrix(confidence, dtype=np.float32), show_progress=False)
+        self._set_factors(solver.user_factors, solver.item_factors, solver)
+        return self
+
+    def _set_factors(self, user_factors: np.ndarray, item_factors: np.ndarray, solver=None) -> None:
+        self.user_factors_ = np.ascontiguousarray(user_factors, dtype=np.float32)
+        self.item_factors_ = np.ascontiguousarray(item_factors, dtype=np.float32)
+        self._fold_solver = solver or self._solver()
+        self._fold_solver.user_factors = self.user_factors_
+        self._fold_solver.item_factors = self.item_factors_
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "item_factors_"):
+            raise NotFittedError(self)
+
+    def fold_in(self, interactions: sp.csr_matrix) -> np.ndarray:
+        """User vectors for histories the model has not seen, by one exact least-squares step.
+
+        This is implicit's ``recalculate_user`` path: item factors stay fixed and each row's user
+        vector is solved from its confidences, so a live session gets a vector in milliseconds.
+        """
+        self._check_fitted()
+        rows = sp.csr_matrix(interactions, dtype=np.float32)
+        if rows.shape[1] != self.item_factors_.shape[0]:
+            raise ValueError(
+                f"interactions have {rows.shape[1]} items, the model was fitted on {self.item_factors_.shape[0]}"
+            )
+        with threadpool_limits(1, "blas"):
+            return self._fold_solver.recalculate_user(np.arange(rows.shape[0]), rows)
+
+    def user_vectors(self, history: UserHistory) -> np.ndarray:
+        """Stored vectors for fitted users, folded-in vectors for the others (``users == -1``)."""
+        self._check_fitted()
+        vectors = np.zeros((len(history), self.factors), dtype=np.float32)
+        known = history.users >= 0
+        vectors[known] = self.user_factors_[history.users[known]]
+        if (~known).any():
+            vectors[~known] = self.fold_in(history.interactions[np.flatnonzero(~known)])
+        return vectors
+
+    def score_users(self, history: UserHistory) -> np.ndarray:
+        """Predicted preference of every item for each user: ``m × n_items`` dot products."""
+        return self.user_vectors(history) @ self.item_factors_.T
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        self._check_fitted()
+        return {"user_factors": self.user_factors_, "item_factors": self.item_factors_}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], **params) -> "ALSModel":
+        item_factors = arrays["item_factors"]
+        model = cls(**{"factors": item_factors.shape[1], **params})
+        model._set_factors(arrays["user_factors"], item_factors)
+        return model

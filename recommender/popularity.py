@@ -1,0 +1,64 @@
+"""Recency-weighted popularity, overall and per category: a baseline and the last fallback."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NotFittedError
+from .history import UserHistory
+from .interactions import decay_factor
+
+
+class PopularityModel:
+    """Each purchase counts ``0.5 ** (age_days / half_life_days)``; ``None`` counts all equally."""
+
+    def __init__(self, half_life_days: float | None = 30.0) -> None:
+        self.half_life_days = half_life_days
+
+    def fit(
+        self,
+        item_idx: np.ndarray,
+        age_days: np.ndarray,
+        n_items: int,
+        categories: np.ndarray | None = None,
+    ) -> "PopularityModel":
+        """``item_idx``/``age_days`` describe purchase events; ``categories`` holds one int per item."""
+        weights = decay_factor(age_days, self.half_life_days)
+        self.scores_ = np.bincount(item_idx, weights=weights, minlength=n_items).astype(np.float32)
+        self.categories_ = (
+            np.zeros(n_items, dtype=np.int32) if categories is None else np.asarray(categories, dtype=np.int32)
+        )
+        if len(self.categories_) != n_items:
+            raise ValueError("categories must hold 1 entry for every item")
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "scores_"):
+            raise NotFittedError(self)
+
+    def top(self, n: int = 10, category: int | None = None, exclude: np.ndarray | None = None):
+        """Most popular items, optionally within one category: ``(ids, scores)``."""
+        self._check_fitted()
+        scores = self.scores_.astype(np.float64)
+        if category is not None:
+            scores = np.where(self.categories_ == category, scores, -np.inf)
+        if exclude is not None and len(exclude):
+            scores[np.asarray(exclude)] = -np.inf
+        order = np.lexsort((np.arange(len(scores)), -scores))[:n]
+        order = order[np.isfinite(scores[order])]
+        return order, scores[order].astype(np.float32)
+
+    def score_users(self, history: UserHistory) -> np.ndarray:
+        """The same popularity row for every user (the blend adds it as a prior)."""
+        self._check_fitted()
+        return np.broadcast_to(self.scores_, (len(history), len(self.scores_)))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        self._check_fitted()
+        return {"scores": self.scores_, "categories": self.categories_}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], **params) -> "PopularityModel":
+        model = cls(**params)
+        model.scores_ = np.asarray(arrays["scores"], dtype=np.float32)
+        model.categories_ = np.asarray(arrays["categories"], dtype=np.int32)
+        return model

@@ -1,0 +1,29 @@
+"""Top-N selection over dense score rows, with per-user exclusions."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``n`` items per row: ``(ids, scores)``, both ``m × n``; ids are -1 where fewer remain.
+
+    ``exclude`` marks (user, item) pairs that must not be returned (e.g. already bought).
+    Ties break toward the lower item index, so results are deterministic.
+    """
+    scores = np.array(scores, dtype=np.float32, copy=True)
+    m, n_items = scores.shape
+    if exclude is not None:
+        coo = sp.coo_matrix(exclude)
+        scores[coo.row, coo.col] = -np.inf
+    k = min(n, n_items)
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n_items else np.tile(np.arange(n_items), (m, 1))
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -part_scores), axis=1)
+    ids = np.take_along_axis(part, order, axis=1)
+    best = np.take_along_axis(part_scores, order, axis=1)
+    ids = np.where(np.isfinite(best), ids, -1)
+    if k < n:
+        ids = np.pad(ids, ((0, 0), (0, n - k)), constant_values=-1)
+        best = np.pad(best, ((0, 0), (0, n - k)), constant_values=-np.inf)
+    return ids.astype(np.int64), best
