@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
+from implicit.nearest_neighbours import ItemItemRecommender, bm25_weight, normalize
 
 from .errors import NotFittedError
 from .history import UserHistory
@@ -23,13 +23,15 @@ class ItemKNNModel:
         self.b = b
 
     def fit(self, user_items: sp.csr_matrix) -> "ItemKNNModel":
+        items_users = sp.csr_matrix(user_items, dtype=np.float32).T
         if self.weighting == "bm25":
-            knn = BM25Recommender(K=self.neighbours, K1=self.k1, B=self.b)
+            weighted = bm25_weight(items_users, self.k1, self.b)
         elif self.weighting == "cosine":
-            knn = CosineRecommender(K=self.neighbours)
+            weighted = normalize(items_users)
         else:
             raise ValueError(f"weighting must be 'bm25' or 'cosine', got {self.weighting!r}")
-        knn.fit(sp.csr_matrix(user_items, dtype=np.float32), show_progress=False)
+        knn = ItemItemRecommender(K=self.neighbours)
+        knn.fit(sp.csr_matrix(weighted.T, dtype=np.float32), show_progress=False)
         self.similarity_ = sp.csr_matrix(knn.similarity, dtype=np.float32)
         return self
 

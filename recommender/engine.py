@@ -1,0 +1,336 @@
+"""The serving request path: history lookup → candidates → scoring → re-ranking → fallback.
+
+Speaks external ids at its edges and integer indices inside. Business rules plug in as a
+``Reranker``: candidate list in, filtered and re-ranked list out. Whatever the rules leave short
+of ``n`` is filled from popular items (each item once), so a widget always gets an answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Protocol, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .als import ALSModel
+from .ann import VectorIndex
+from .blend import BlendModel, scale_rows
+from .buy_again import BuyAgainModel
+from .copurchase import CoPurchaseModel
+from .errors import UnknownItemError
+from .history import UserHistory
+from .interactions import EVENT_CODES, InteractionConfig, confidence_matrix
+from .popularity import PopularityModel
+
+OVERFETCH = 4
+
+
+@dataclass(frozen=True)
+class Pick:
+    item_id: str
+    score: float
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    picks: list[Pick]
+    strategy: str
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Scored item indices, best first, with the signal that put each one there."""
+
+    items: np.ndarray
+    scores: np.ndarray
+    sources: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def take(self, keep: np.ndarray) -> "Candidates":
+        return Candidates(self.items[keep], self.scores[keep], self.sources[keep])
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a re-ranker may look at: where the list is shown and for whom."""
+
+    placement: str | None = None
+    user_id: str | None = None
+    known_user: bool = False
+    exclude: frozenset[int] = field(default_factory=frozenset)
+
+
+class Reranker(Protocol):
+    def apply(self, candidates: Candidates, context: RequestContext) -> Candidates: ...
+
+
+class KeepAll:
+    """The re-ranker used when no business rules are configured."""
+
+    def apply(self, candidates: Candidates, context: RequestContext) -> Candidates:
+        return candidates
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    item_id: str
+    event: str
+    age_days: float = 0.0
+
+
+@dataclass(frozen=True)
+class ServingModel:
+    """Everything the engine reads; loaded once per process and never written."""
+
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+    category_names: np.ndarray
+    item_category: np.ndarray
+    titles: np.ndarray
+    als: ALSModel
+    copurchase: CoPurchaseModel
+    popularity: PopularityModel
+    trending: PopularityModel
+    confidence: sp.csr_matrix
+    purchases: sp.csr_matrix
+    indexes: Mapping[str, VectorIndex]
+    blend_weights: Mapping[str, Mapping[str, float]]
+    interactions: InteractionConfig
+    scoring: str = "exact"
+
+
+class RecommendationEngine:
+    """Answers every kind of recommendation request from one ``ServingModel``."""
+
+    def __init__(self, model: ServingModel, reranker: Reranker | None = None) -> None:
+        self.model = model
+        self.reranker = reranker or KeepAll()
+        self.user_index = {uid: i for i, uid in enumerate(model.user_ids.tolist())}
+        self.item_index = {iid: i for i, iid in enumerate(model.item_ids.tolist())}
+        self.category_index = {name: i for i, name in enumerate(model.category_names.tolist())}
+        self.signals = {
+            "als": model.als, "copurchase": model.copurchase, "buy_again": BuyAgainModel(),
+            "popularity": model.popularity, "trending": model.trending,
+        }
+        self.item_unit = _unit_rows(np.asarray(model.als.item_factors_))
+
+    # ---- lookups -------------------------------------------------------------------------
+    def knows_user(self, user_id: str) -> bool:
+        return user_id in self.user_index
+
+    def item(self, item_id: str) -> int:
+        try:
+            return self.item_index[item_id]
+        except KeyError:
+            raise UnknownItemError(item_id) from None
+
+    def known_items(self, item_ids: Iterable[str]) -> np.ndarray:
+        return np.array([self.item_index[i] for i in item_ids if i in self.item_index], dtype=np.int64)
+
+    # ---- personalized ----------------------------------------------------------------------
+    def recommend_user(self, user_id: str, n: int = 10, exclude_purchased: bool = True, placement: str | None = None) -> Answer:
+        return self.recommend_users([user_id], n, exclude_purchased, placement)[0]
+
+    def recommend_users(self, user_ids: Sequence[str], n: int = 10, exclude_purchased: bool = True,
+                        placement: str | None = None) -> list[Answer]:
+        """Picks for many users at once: known users are scored in one batch."""
+        rows = np.array([self.user_index.get(uid, -1) for uid in user_ids], dtype=np.int64)
+        known = np.flatnonzero(rows >= 0)
+        answers: list[Answer | None] = [None] * len(user_ids)
+        if len(known):
+            history = UserHistory(rows[known], self.model.confidence[rows[known]], self.model.purchases[rows[known]])
+            for position, answer in zip(known, self._personalized(history, n, exclude_purchased, placement,
+                                                                   [user_ids[i] for i in known], "personalized")):
+                answers[position] = answer
+        for position in np.flatnonzero(rows < 0):
+            context = RequestContext(placement, user_ids[position], known_user=False)
+            answers[position] = self._popular_answer(n, context, strategy="popular_fallback")
+        return answers
+
+    def recommend_session(self, events: Sequence[SessionEvent], user_id: str | None = None, n: int = 10,
+                          exclude_purchased: bool = True, placement: str | None = None) -> Answer:
+        """Fold a live session (plus the user's stored history, if known) into a fresh user vector."""
+        items = np.array([self.item_index.get(e.item_id, -1) for e in events], dtype=np.int64)
+        seen = items >= 0
+        row = self.user_index.get(user_id, -1) if user_id is not None else -1
+        if not seen.any() and row < 0:
+            context = RequestContext(placement, user_id, known_user=False)
+            return self._popular_answer(n, context, strategy="popular_fallback")
+        session = [e for e, ok in zip(events, seen) if ok]
+        history = self._session_history(row, items[seen], session)
+        answer = self._personalized(history, n, exclude_purchased, placement, [user_id], "session",
+                                    session_items=items[seen])[0]
+        return answer
+
+    def _session_history(self, row: int, items: np.ndarray, events: Sequence[SessionEvent]) -> UserHistory:
+        n_items = len(self.model.item_ids)
+        codes = np.array([EVENT_CODES[e.event] for e in events], dtype=np.int8)
+        ages = np.array([e.age_days for e in events], dtype=np.float64)
+        zeros = np.zeros(len(items), dtype=np.int64)
+        session = confidence_matrix(zeros, items, codes, np.ones(len(items)), ages, (1, n_items), self.model.interactions)
+        basket = sp.csr_matrix((np.ones(int((codes > 0).sum()), np.float32), (zeros[codes > 0], items[codes > 0])),
+                               shape=(1, n_items))
+        if row >= 0:
+            session = session + self.model.confidence[row]
+            basket = basket + self.model.purchases[row]
+        return UserHistory(np.array([-1]), sp.csr_matrix(session), sp.csr_matrix(basket))
+
+    def _personalized(self, history: UserHistory, n: int, exclude_purchased: bool, placement: str | None,
+                      user_ids: Sequence[str | None], strategy: str, session_items: np.ndarray | None = None) -> list[Answer]:
+        mode = "new_items" if exclude_purchased else "all_purchases"
+        blend = BlendModel(self.signals, self.model.blend_weights[mode])
+        parts = blend.score_components(history)
+        total = sum(parts.values())
+        names = np.array(list(parts))
+        stacked = np.stack([parts[name] for name in names])
+        answers = []
+        for u in range(len(history)):
+            exclude = self._exclusions(history, u, exclude_purchased, session_items)
+            candidates = _top_candidates(total[u], stacked[:, u, :], names, n * OVERFETCH, exclude)
+            known = bool(history.users[u] >= 0) or (user_ids[u] in self.user_index)
+            context = RequestContext(placement, user_ids[u], known_user=known, exclude=frozenset(exclude.tolist()))
+            picks = self._finish(candidates, n, context, history.rows(slice(u, u + 1)), session_items)
+            answers.append(Answer(picks, strategy if picks and picks[0].source != "popularity" else "popular_fallback"))
+        return answers
+
+    def _exclusions(self, history: UserHistory, u: int, exclude_purchased: bool, session_items: np.ndarray | None) -> np.ndarray:
+        excluded = history.purchases[u].indices if exclude_purchased else np.array([], dtype=np.int64)
+        if session_items is not None:
+            excluded = np.union1d(excluded, session_items)
+        return np.asarray(excluded, dtype=np.int64)
+
+    # ---- item-based ------------------------------------------------------------------------
+    def related_items(self, item_id: str, n: int = 10, placement: str | None = None) -> Answer:
+        """Nearest item vectors (cosine, Annoy) blended with the item's co-purchase partners."""
+        item = self.item(item_id)
+        ids, cosine = self.model.indexes["items"].query_item(item, n * OVERFETCH)
+        partners = self.model.copurchase.bought_together(item, n * OVERFETCH)
+        scores = np.zeros(len(self.model.item_ids), dtype=np.float32)
+        sources = np.full(len(scores), "als", dtype=object)
+        scores[ids] = 0.5 * np.clip(cosine, 0, None)
+        if len(partners.ids):
+            lift = partners.lift / partners.lift.max()
+            scores[partners.ids] += 0.5 * lift
+            sources[partners.ids] = "copurchase"
+        keep = np.union1d(ids, partners.ids).astype(np.int64)
+        keep = keep[keep != item]
+        order = keep[np.lexsort((keep, -scores[keep]))]
+        candidates = Candidates(order, scores[order], sources[order].astype(str))
+        context = RequestContext(placement, exclude=frozenset([item]))
+        picks = self._finish(candidates, n, context, anchor=item)
+        return Answer(picks, "related")
+
+    def bought_together(self, item_id: str, n: int = 10):
+        """The item's association-rule partners with support, confidence and lift."""
+        partners = self.model.copurchase.bought_together(self.item(item_id), n)
+        return [
+            {"item_id": str(self.model.item_ids[i]), "support": float(s), "confidence": float(c), "lift": float(l)}
+            for i, s, c, l in zip(partners.ids, partners.support, partners.confidence, partners.lift)
+        ]
+
+    def cart_complements(self, item_ids: Sequence[str], n: int = 10, placement: str | None = None) -> Answer:
+        """Combined rules of every item in the basket, leaving out what is already in it."""
+        basket = self.known_items(item_ids)
+        context = RequestContext(placement, exclude=frozenset(basket.tolist()))
+        if not len(basket):
+            return self._popular_answer(n, context, strategy="popular_fallback")
+        scores = self.model.copurchase.score_basket(basket)
+        scores[basket] = 0
+        hits = np.flatnonzero(scores > 0)
+        order = hits[np.lexsort((hits, -scores[hits]))][: n * OVERFETCH]
+        candidates = Candidates(order, scores[order], np.full(len(order), "copurchase"))
+        history = UserHistory(np.array([-1]), sp.csr_matrix((1, len(scores))),
+                              sp.csr_matrix((np.ones(len(basket)), (np.zeros(len(basket), int), basket)), shape=(1, len(scores))))
+        picks = self._finish(candidates, n, context, history)
+        return Answer(picks, "bought_together" if picks and picks[0].source == "copurchase" else "popular_fallback")
+
+    # ---- popular ---------------------------------------------------------------------------
+    def popular(self, n: int = 10, category: str | None = None, trending: bool = False, placement: str | None = None) -> Answer:
+        if category is not None and category not in self.category_index:
+            raise UnknownItemError(f"category {category!r}")
+        context = RequestContext(placement)
+        return self._popular_answer(n, context, category=category, trending=trending,
+                                    strategy="trending" if trending else "popular")
+
+    def _popular_answer(self, n: int, context: RequestContext, category: str | None = None, trending: bool = False,
+                        strategy: str = "popular") -> Answer:
+        """Popular items scored by their share of the top item's popularity, rules applied."""
+        model = self.model.trending if trending else self.model.popularity
+        code = self.category_index.get(category) if category is not None else None
+        ids, scores = model.top(n * OVERFETCH, category=code, exclude=np.fromiter(context.exclude, dtype=np.int64))
+        peak = scores[0] if len(scores) and scores[0] > 0 else 1.0
+        source = "trending" if trending else "popularity"
+        candidates = Candidates(ids, scores / peak, np.full(len(ids), source))
+        return Answer(self._finish(candidates, n, context, category=category, trending=trending), strategy)
+
+    # ---- similar users ---------------------------------------------------------------------
+    def similar_users(self, user_id: str, n: int = 10) -> list[tuple[str, float]]:
+        ids, similarity = self.model.indexes["users"].query_item(self.user_index[user_id], n)
+        return [(str(self.model.user_ids[i]), float(s)) for i, s in zip(ids, similarity)]
+
+    # ---- re-ranking, fallback and reasons ----------------------------------------------------
+    def _finish(self, candidates: Candidates, n: int, context: RequestContext, history: UserHistory | None = None,
+                session_items: np.ndarray | None = None, anchor: int | None = None, category: str | None = None,
+                trending: bool = False) -> list[Pick]:
+        ranked = self.reranker.apply(candidates, context)
+        ranked = ranked.take(np.arange(min(n, len(ranked))))
+        if len(ranked) < n:
+            ranked = self._fill_popular(ranked, n, context, category, trending)
+        return [
+            Pick(str(self.model.item_ids[i]), float(s), self._reason(i, src, history, session_items, anchor), str(src))
+            for i, s, src in zip(ranked.items, ranked.scores, ranked.sources)
+        ]
+
+    def _fill_popular(self, ranked: Candidates, n: int, context: RequestContext, category: str | None, trending: bool) -> Candidates:
+        model = self.model.trending if trending else self.model.popularity
+        taken = np.union1d(ranked.items, np.fromiter(context.exclude, dtype=np.int64))
+        code = self.category_index.get(category) if category is not None else None
+        ids, scores = model.top(len(self.model.item_ids), category=code, exclude=taken)
+        scores = scale_rows(scores[None, :].astype(np.float32))[0] * 1e-3 if len(scores) else scores
+        filler = self.reranker.apply(Candidates(ids, scores, np.full(len(ids), "popularity")), context)
+        filler = filler.take(np.isin(filler.items, ranked.items, invert=True))
+        need = n - len(ranked)
+        return Candidates(*(np.concatenate([a, b[:need]]) for a, b in
+                            ((ranked.items, filler.items), (ranked.scores, filler.scores), (ranked.sources, filler.sources))))
+
+    def _reason(self, item: int, source: str, history: UserHistory | None, session_items: np.ndarray | None, anchor: int | None) -> str:
+        titles = self.model.titles
+        if anchor is not None:
+            verb = "bought together with" if source == "copurchase" else "similar to"
+            return f"{verb} {titles[anchor]}" if source != "popularity" else "popular right now"
+        if source == "copurchase" and history is not None:
+            basket = history.purchases[0].indices
+            if len(basket):
+                strengths = self.model.copurchase.rules_[basket, item].toarray().ravel()
+                return f"bought together with {titles[basket[strengths.argmax()]]}"
+        if source == "buy_again":
+            return "you bought this before"
+        if source == "als":
+            if session_items is not None and len(session_items):
+                similar = session_items[np.argmax(self.item_unit[session_items] @ self.item_unit[item])]
+                return f"because you viewed {titles[similar]}"
+            return "customers like you bought this"
+        if source == "trending":
+            return "trending now"
+        return f"popular in {self.model.category_names[self.model.item_category[item]]}"
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def _top_candidates(total: np.ndarray, parts: np.ndarray, names: np.ndarray, k: int, exclude: np.ndarray) -> Candidates:
+    """Best ``k`` items of one user's blended scores, each labelled with its strongest signal."""
+    scores = total.copy()
+    scores[exclude] = -np.inf
+    k = min(k, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.isfinite(scores[top])]
+    top = top[np.lexsort((top, -scores[top]))]
+    sources = names[np.argmax(parts[:, top], axis=0)] if len(names) else np.full(len(top), "popularity")
+    return Candidates(top.astype(np.int64), scores[top], sources.astype(str))

@@ -1,0 +1,133 @@
+"""The serving request path on a small demo store with planted structure."""
+import numpy as np
+import pytest
+
+from recommender.engine import Candidates, RecommendationEngine, SessionEvent
+from recommender.errors import UnknownItemError
+
+
+@pytest.fixture(scope="module")
+def engine(demo_version):
+    return RecommendationEngine(demo_version.model)
+
+
+def category_of(engine, item_id):
+    model = engine.model
+    return model.category_names[model.item_category[engine.item_index[item_id]]]
+
+
+def test_known_user_gets_new_items_only(engine, demo_store):
+    user = demo_store.events.loc[demo_store.events.event == "purchase", "user_id"].iloc[0]
+    answer = engine.recommend_user(user, n=10)
+    assert answer.strategy == "personalized"
+    assert len(answer.picks) == 10
+    bought = set(demo_store.events.loc[(demo_store.events.user_id == user) & (demo_store.events.event == "purchase"), "item_id"])
+    assert not bought & {p.item_id for p in answer.picks}
+    scores = [p.score for p in answer.picks]
+    assert scores == sorted(scores, reverse=True)
+    assert all(p.reason for p in answer.picks)
+
+
+def test_buy_again_mode_may_return_purchases(engine, demo_store):
+    events = demo_store.events
+    repeaters = events[events.event == "purchase"].groupby("user_id").item_id.nunique()
+    user = repeaters.idxmax()
+    answer = engine.recommend_user(user, n=10, exclude_purchased=False)
+    bought = set(events.loc[(events.user_id == user) & (events.event == "purchase"), "item_id"])
+    assert bought & {p.item_id for p in answer.picks}
+
+
+def test_unknown_user_falls_back_to_popular(engine):
+    answer = engine.recommend_user("never-seen", n=7)
+    assert answer.strategy == "popular_fallback"
+    assert len(answer.picks) == 7
+    assert len({p.item_id for p in answer.picks}) == 7
+
+
+def test_related_products_of_a_complement_include_its_partner(engine, demo_store):
+    pairs = demo_store.complements[:10]
+    found = 0
+    for a, b in pairs:
+        picks = engine.related_items(a, n=5).picks
+        found += b in [p.item_id for p in picks]
+        assert a not in [p.item_id for p in picks]
+    assert len(pairs) >= 4 and found >= 0.8 * len(pairs)
+
+
+def test_cart_complements_combine_rules_and_leave_out_the_basket(engine, demo_store):
+    (a, b), (c, d) = demo_store.complements[:2]
+    answer = engine.cart_complements([a, c], n=6)
+    ids = [p.item_id for p in answer.picks]
+    assert answer.strategy == "bought_together"
+    assert {b, d} <= set(ids)
+    assert not {a, c} & set(ids)
+    reason = answer.picks[ids.index(b)].reason
+    assert reason.startswith("bought together with")
+
+
+def test_bought_together_reports_rule_statistics(engine, demo_store):
+    a, b = demo_store.complements[0]
+    rules = engine.bought_together(a, n=3)
+    assert rules[0]["item_id"] == b
+    assert rules[0]["lift"] > 1 and 0 < rules[0]["confidence"] <= 1 and 0 < rules[0]["support"] <= 1
+
+
+def test_session_of_one_taste_group_gets_that_groups_categories(engine, demo_store):
+    catalog = demo_store.catalog.set_index("item_id")
+    group = 0
+    wanted = set(demo_store.group_categories[group])
+    in_group = catalog[catalog.category.isin(wanted)].index
+    viewed = [i for i in in_group if i in engine.item_index][:4]
+    answer = engine.recommend_session([SessionEvent(i, "view") for i in viewed], n=10)
+    assert answer.strategy == "session"
+    share = np.mean([category_of(engine, p.item_id) in wanted for p in answer.picks])
+    assert share >= 0.7
+    assert not set(viewed) & {p.item_id for p in answer.picks}
+
+
+def test_session_with_only_unknown_items_falls_back(engine):
+    answer = engine.recommend_session([SessionEvent("nope", "view")], n=3)
+    assert answer.strategy == "popular_fallback" and len(answer.picks) == 3
+
+
+def test_popular_overall_and_per_category(engine):
+    category = engine.model.category_names[0]
+    picks = engine.popular(n=5, category=category).picks
+    assert picks and all(category_of(engine, p.item_id) == category for p in picks)
+    assert engine.popular(n=5).picks[0].score == pytest.approx(1.0)
+    with pytest.raises(UnknownItemError):
+        engine.popular(n=5, category="no such category")
+
+
+def test_batch_equals_single_requests(engine, demo_store):
+    users = list(demo_store.events.user_id.unique()[:20]) + ["unknown"]
+    batch = engine.recommend_users(users, n=5)
+    assert [[p.item_id for p in a.picks] for a in batch] == \
+        [[p.item_id for p in engine.recommend_user(u, n=5).picks] for u in users]
+
+
+def test_similar_users_are_ranked_by_similarity(engine, demo_store):
+    user = demo_store.events.user_id.iloc[0]
+    similar = engine.similar_users(user, n=5)
+    assert len(similar) == 5 and user not in [u for u, _ in similar]
+    assert [s for _, s in similar] == sorted((s for _, s in similar), reverse=True)
+
+
+class DropCategory:
+    """A re-ranker that removes one category, like an exclusion rule."""
+
+    def __init__(self, engine, category):
+        self.mask = engine.model.category_names[engine.model.item_category] == category
+
+    def apply(self, candidates: Candidates, context) -> Candidates:
+        return candidates.take(~self.mask[candidates.items])
+
+
+def test_reranker_applies_to_candidates_and_fallback(demo_version, demo_store):
+    plain = RecommendationEngine(demo_version.model)
+    user = demo_store.events.user_id.iloc[0]
+    category = category_of(plain, plain.recommend_user(user, n=1).picks[0].item_id)
+    ruled = RecommendationEngine(demo_version.model, DropCategory(plain, category))
+    for answer in (ruled.recommend_user(user, n=20), ruled.popular(n=20), ruled.recommend_user("unknown", n=20)):
+        assert len(answer.picks) == 20
+        assert all(category_of(plain, p.item_id) != category for p in answer.picks)

@@ -1,0 +1,187 @@
+"""The on-disk form of a model version: written by training, read (read-only) by the API.
+
+Only ``.npy``/``.npz``, JSON and Annoy files, all loaded with ``allow_pickle=False``, so
+loading a model can never run code. Large arrays are memory-mapped.
+
+```
+<version>/manifest.json       stats, settings, metrics, Annoy recall, timings, library versions
+<version>/users.npy items.npy  external ids, row i = model index i
+<version>/categories.npy item_category.npy
+<version>/user_factors.npy item_factors.npy
+<version>/copurchase.npz popularity.npz trending.npz
+<version>/confidence.npz purchases.npz    each user's training history (fold-in, buy again)
+<version>/catalog.json                     catalog snapshot
+<version>/items.ann users.ann items_dot.ann
+```
+"""
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recommender.als import ALSModel
+from recommender.ann import VectorIndex, choose_scoring, measure_exact_vs_annoy, recall_at_k
+from recommender.copurchase import CoPurchaseModel
+from recommender.engine import ServingModel
+from recommender.popularity import PopularityModel
+
+from .config import TrainConfig, config_from_dict
+from .dataset import Dataset
+from .models import FittedModels
+
+FORMAT = 1
+INDEXES = {"items": "angular", "users": "angular", "items_dot": "dot"}
+LIBRARIES = ("implicit", "annoy", "numpy", "scipy", "pandas")
+
+
+class ArtifactError(RuntimeError):
+    """A model folder is missing files or is inconsistent; it must not be served."""
+
+
+def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    np.savez(path, **arrays)
+
+
+def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> dict:
+    """Write the three Annoy indexes and measure each one's recall@10 against exact search."""
+    rng = np.random.default_rng(0)
+    items, users = models.als.item_factors_, models.als.user_factors_
+    sources = {"items": items, "users": users, "items_dot": items}
+    report = {}
+    for name, metric in INDEXES.items():
+        vectors = sources[name]
+        index = VectorIndex(metric=metric, n_trees=config.annoy.n_trees).build(vectors, folder / f"{name}.ann")
+        sample = rng.choice(len(vectors), size=min(config.annoy.recall_queries, len(vectors)), replace=False)
+        if name == "items_dot":
+            recall = recall_at_k(index, items, users[rng.choice(len(users), len(sample))], k=10, query_is_item=False)
+        else:
+            recall = recall_at_k(index, vectors, sample, k=10)
+        report[name] = {**index.meta(), "recall@10": round(float(recall), 4)}
+    return report
+
+
+def _scoring_choice(models: FittedModels, config: TrainConfig) -> dict:
+    """Exact dot products or Annoy for per-user top-N, decided by timing both on these vectors."""
+    measurement = measure_exact_vs_annoy(
+        models.als.item_factors_, models.als.user_factors_, n=10, n_trees=config.annoy.n_trees, n_queries=200
+    )
+    return {"method": choose_scoring(measurement), "measurement": measurement}
+
+
+def _catalog_records(catalog: pd.DataFrame) -> list[dict]:
+    return json.loads(catalog.to_json(orient="records", date_format="iso"))
+
+
+def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: FittedModels,
+                    config: TrainConfig, manifest: dict) -> dict:
+    """Write every file of a version into ``folder``; returns what the manifest must add."""
+    np.save(folder / "users.npy", data.user_ids)
+    np.save(folder / "items.npy", data.item_ids)
+    np.save(folder / "categories.npy", data.category_names)
+    np.save(folder / "item_category.npy", data.item_category)
+    np.save(folder / "user_factors.npy", models.als.user_factors_)
+    np.save(folder / "item_factors.npy", models.als.item_factors_)
+    _save_npz(folder / "copurchase.npz", models.copurchase.to_arrays())
+    _save_npz(folder / "popularity.npz", models.popularity.to_arrays())
+    _save_npz(folder / "trending.npz", models.trending.to_arrays())
+    sp.save_npz(folder / "confidence.npz", models.confidence)
+    sp.save_npz(folder / "purchases.npz", models.purchases)
+    (folder / "catalog.json").write_text(json.dumps(_catalog_records(catalog)))
+    return {
+        "format": FORMAT,
+        "trained_at": pd.Timestamp.now(tz="UTC").isoformat(),
+        "data_end": pd.Timestamp(models.now, unit="s", tz="UTC").isoformat(),
+        "annoy": _build_indexes(folder, models, config),
+        "scoring": _scoring_choice(models, config),
+        "blend": config.blend,
+        "libraries": {name: package_version(name) for name in LIBRARIES} | {"python": platform.python_version()},
+    }
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """A loaded, read-only model version: what the engine serves plus its description."""
+
+    path: Path
+    manifest: dict
+    model: ServingModel
+    catalog: dict[str, dict]
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as arrays:
+        return dict(arrays)
+
+
+def load_artifacts(folder: Path) -> ModelVersion:
+    """Load and cross-check a version; any problem is an ``ArtifactError`` naming the folder."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        if manifest.get("format") != FORMAT:
+            raise ArtifactError(f"{folder}: artifact format {manifest.get('format')!r}, expected {FORMAT}")
+        catalog = {str(row["item_id"]): row for row in json.loads((folder / "catalog.json").read_text())}
+        model = _load_model(folder, manifest, catalog)
+    except ArtifactError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ArtifactError(f"{folder}: cannot load model version: {exc}") from exc
+    _check_shapes(folder, model)
+    return ModelVersion(folder, manifest, model, catalog)
+
+
+def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> ServingModel:
+    item_factors = np.load(folder / "item_factors.npy", allow_pickle=False)
+    user_factors = np.load(folder / "user_factors.npy", mmap_mode="r", allow_pickle=False)
+    item_ids = np.load(folder / "items.npy", allow_pickle=False)
+    config = config_from_dict(manifest["config"])
+    dim = item_factors.shape[1]
+    return ServingModel(
+        user_ids=np.load(folder / "users.npy", allow_pickle=False),
+        item_ids=item_ids,
+        category_names=np.load(folder / "categories.npy", allow_pickle=False),
+        item_category=np.load(folder / "item_category.npy", allow_pickle=False),
+        titles=np.array([str(catalog.get(i, {}).get("title") or i) for i in item_ids.tolist()]),
+        als=ALSModel.from_arrays({"user_factors": user_factors, "item_factors": item_factors},
+                                 regularization=config.als.regularization, alpha=config.als.alpha),
+        copurchase=CoPurchaseModel.from_arrays(_load_npz(folder / "copurchase.npz"), **vars(config.copurchase)),
+        popularity=PopularityModel.from_arrays(_load_npz(folder / "popularity.npz")),
+        trending=PopularityModel.from_arrays(_load_npz(folder / "trending.npz")),
+        confidence=sp.load_npz(folder / "confidence.npz").tocsr(),
+        purchases=sp.load_npz(folder / "purchases.npz").tocsr(),
+        indexes={
+            name: VectorIndex.load(folder / f"{name}.ann", dim, metric, manifest["annoy"][name]["search_k"])
+            for name, metric in INDEXES.items()
+        },
+        blend_weights=config.blend,
+        interactions=config.interactions,
+        scoring=manifest["scoring"]["method"],
+    )
+
+
+def _check_shapes(folder: Path, model: ServingModel) -> None:
+    n_users, n_items = len(model.user_ids), len(model.item_ids)
+    checks = {
+        "user_factors.npy": model.als.user_factors_.shape[0] == n_users,
+        "item_factors.npy": model.als.item_factors_.shape[0] == n_items,
+        "confidence.npz": model.confidence.shape == (n_users, n_items),
+        "purchases.npz": model.purchases.shape == (n_users, n_items),
+        "popularity.npz": len(model.popularity.scores_) == n_items,
+        "item_category.npy": len(model.item_category) == n_items,
+        "items.ann": model.indexes["items"].n_items_ == n_items,
+        "users.ann": model.indexes["users"].n_items_ == n_users,
+    }
+    broken = [name for name, ok in checks.items() if not ok]
+    if broken:
+        raise ArtifactError(f"{folder}: inconsistent with users.npy/items.npy: {', '.join(broken)}")

@@ -1,0 +1,127 @@
+"""Training settings: documented defaults, overridable from a JSON or TOML file.
+
+Every default below was chosen by ``vitrine tune`` on the demo store and on the UCI Online
+Retail data (see docs/benchmarks.md); a file only needs the keys it changes.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from recommender.interactions import InteractionConfig
+
+MODES = ("new_items", "all_purchases")
+
+
+@dataclass(frozen=True)
+class ALSConfig:
+    factors: int = 64
+    regularization: float = 0.05
+    alpha: float = 10.0
+    iterations: int = 15
+    random_state: int = 0
+    num_threads: int = 0
+
+
+@dataclass(frozen=True)
+class CoPurchaseConfig:
+    min_count: int = 2
+    max_basket_size: int = 50
+    top_k: int = 50
+    rank_by: str = "lift"
+
+
+@dataclass(frozen=True)
+class ItemKNNConfig:
+    neighbours: int = 100
+    weighting: str = "bm25"
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    cutoff: str | None = None
+    holdout_share: float = 0.15
+    k: int = 10
+    max_users: int = 20_000
+    ease_l2: float = 300.0
+
+
+@dataclass(frozen=True)
+class AnnoyConfig:
+    n_trees: int = 50
+    recall_queries: int = 500
+
+
+def _default_blend() -> dict[str, dict[str, float]]:
+    return {
+        "new_items": {"als": 1.0, "copurchase": 0.3, "popularity": 0.1},
+        "all_purchases": {"als": 1.0, "copurchase": 0.2, "popularity": 0.05, "buy_again": 1.0},
+    }
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    interactions: InteractionConfig = InteractionConfig()
+    als: ALSConfig = ALSConfig()
+    copurchase: CoPurchaseConfig = CoPurchaseConfig()
+    item_knn: ItemKNNConfig = ItemKNNConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    annoy: AnnoyConfig = AnnoyConfig()
+    blend: dict[str, dict[str, float]] = field(default_factory=_default_blend)
+    popularity_half_life_days: float = 30.0
+    trending_half_life_days: float = 7.0
+    basket_gap_hours: float = 24.0
+    keep_versions: int = 5
+    max_bad_share: float = 0.05
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def merge(base: Any, overrides: dict[str, Any], path: str = "") -> Any:
+    """A copy of dataclass ``base`` with ``overrides`` applied; unknown keys are errors."""
+    known = {f.name: f for f in fields(base)}
+    changes = {}
+    for key, value in overrides.items():
+        where = f"{path}{key}"
+        if key not in known:
+            raise ValueError(f"unknown setting {where!r}; known: {', '.join(sorted(known))}")
+        current = getattr(base, key)
+        if is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ValueError(f"setting {where!r} must be a table of settings")
+            changes[key] = merge(current, value, f"{where}.")
+        elif key == "blend":
+            changes[key] = _merge_blend(current, value, where)
+        else:
+            changes[key] = value
+    return replace(base, **changes)
+
+
+def _merge_blend(current: dict, value: Any, where: str) -> dict:
+    if not isinstance(value, dict) or set(value) - set(MODES):
+        raise ValueError(f"setting {where!r} must map {' and/or '.join(MODES)} to signal weights")
+    return {**current, **{mode: {k: float(w) for k, w in weights.items()} for mode, weights in value.items()}}
+
+
+def config_from_dict(overrides: dict[str, Any]) -> TrainConfig:
+    return merge(TrainConfig(), overrides)
+
+
+def load_config(path: str | Path | None) -> TrainConfig:
+    """Defaults, updated by a ``.json`` or ``.toml`` file when given."""
+    if path is None:
+        return TrainConfig()
+    path = Path(path)
+    text = path.read_text()
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+    try:
+        return config_from_dict(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc

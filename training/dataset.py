@@ -1,0 +1,142 @@
+"""Canonical events → integer-indexed arrays, the only form ``recommender/`` sees."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recommender.history import UserHistory
+from recommender.interactions import EVENT_CODES, InteractionConfig, confidence_matrix
+
+SECONDS_PER_DAY = 86_400.0
+PURCHASE = EVENT_CODES["purchase"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Aligned per-event arrays plus the id vocabularies that give them meaning.
+
+    ``user`` is -1 for anonymous rows (kept for baskets only); ``basket`` is -1 for events that
+    are not purchases.
+    """
+
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+    category_names: np.ndarray
+    item_category: np.ndarray
+    user: np.ndarray
+    item: np.ndarray
+    event: np.ndarray
+    quantity: np.ndarray
+    time: np.ndarray
+    basket: np.ndarray
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    @property
+    def end_time(self) -> float:
+        return float(self.time.max()) if len(self.time) else 0.0
+
+    def age_days(self, now: float) -> np.ndarray:
+        return (now - self.time) / SECONDS_PER_DAY
+
+    def select(self, mask: np.ndarray) -> "Dataset":
+        """The same vocabularies over a subset of events (e.g. those before a cut-off)."""
+        fields = ("user", "item", "event", "quantity", "time", "basket")
+        return Dataset(
+            self.user_ids, self.item_ids, self.category_names, self.item_category,
+            **{name: getattr(self, name)[mask] for name in fields},
+        )
+
+
+def build_dataset(events: pd.DataFrame, catalog: pd.DataFrame | None = None, basket_gap_hours: float = 24.0) -> Dataset:
+    """Factorize ids, keeping catalog order for items that have events and first-seen order otherwise."""
+    user_codes, user_ids = pd.factorize(events["user_id"], use_na_sentinel=True)
+    item_codes, item_ids = pd.factorize(events["item_id"])
+    categories = _item_categories(np.asarray(item_ids, dtype=str), catalog)
+    category_codes, category_names = pd.factorize(categories)
+    event = events["event"].map(EVENT_CODES).to_numpy(dtype=np.int8)
+    time = events["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
+    return Dataset(
+        user_ids=np.asarray(user_ids, dtype=str),
+        item_ids=np.asarray(item_ids, dtype=str),
+        category_names=np.asarray(category_names, dtype=str),
+        item_category=category_codes.astype(np.int32),
+        user=user_codes.astype(np.int32),
+        item=item_codes.astype(np.int32),
+        event=event,
+        quantity=events["quantity"].to_numpy(dtype=np.float32, na_value=1.0),
+        time=time,
+        basket=_basket_codes(events, user_codes, event, time, basket_gap_hours),
+    )
+
+
+def _item_categories(item_ids: np.ndarray, catalog: pd.DataFrame | None) -> np.ndarray:
+    if catalog is None or "category" not in catalog:
+        return np.full(len(item_ids), "unknown", dtype=object)
+    lookup = catalog.drop_duplicates("item_id").set_index("item_id")["category"]
+    return lookup.reindex(item_ids).fillna("unknown").to_numpy(dtype=object)
+
+
+def _basket_codes(events: pd.DataFrame, user: np.ndarray, event: np.ndarray, time: np.ndarray, gap_hours: float) -> np.ndarray:
+    """Orders are baskets; purchases without an order id are grouped per user until a gap."""
+    is_purchase = event == PURCHASE
+    has_order = events["order_id"].notna().to_numpy() if "order_id" in events else np.zeros(len(events), bool)
+    basket = np.full(len(events), -1, dtype=np.int64)
+    order_codes, _ = pd.factorize(events["order_id"]) if "order_id" in events else (basket, None)
+    with_order = is_purchase & has_order
+    basket[with_order] = order_codes[with_order]
+    implied = np.flatnonzero(is_purchase & ~has_order & (user >= 0))
+    if len(implied):
+        order = implied[np.lexsort((time[implied], user[implied]))]
+        new_user = np.r_[True, user[order][1:] != user[order][:-1]]
+        gap = np.r_[True, np.diff(time[order]) > gap_hours * 3600.0]
+        basket[order] = basket.max() + np.cumsum(new_user | gap)
+    return basket
+
+
+def interaction_matrices(data: Dataset, now: float, config: InteractionConfig) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(confidence, decayed purchases), both users × items, from the known users' events."""
+    known = data.user >= 0
+    shape = (data.n_users, data.n_items)
+    age = data.age_days(now)[known]
+    confidence = confidence_matrix(
+        data.user[known], data.item[known], data.event[known], data.quantity[known], age, shape, config
+    )
+    purchases_only = InteractionConfig(
+        weights=type(config.weights)(view=0.0, cart=0.0, purchase=1.0),
+        quantity_cap=config.quantity_cap,
+        half_life_days=config.half_life_days,
+        log_scale=False,
+    )
+    purchases = confidence_matrix(
+        data.user[known], data.item[known], data.event[known], data.quantity[known], age, shape, purchases_only
+    )
+    return confidence, purchases
+
+
+def basket_matrix(data: Dataset) -> sp.csr_matrix:
+    """Baskets × items, 1 where the item was in the basket (anonymous orders included)."""
+    mask = data.basket >= 0
+    codes, baskets = np.unique(data.basket[mask], return_inverse=True)
+    matrix = sp.csr_matrix(
+        (np.ones(mask.sum(), dtype=np.float32), (baskets, data.item[mask])),
+        shape=(len(codes), data.n_items),
+    )
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def user_history(users: np.ndarray, confidence: sp.csr_matrix, purchases: sp.csr_matrix) -> UserHistory:
+    """The fitted users' own rows, as the scoring models expect them."""
+    users = np.asarray(users, dtype=np.int64)
+    return UserHistory(users, confidence[users], purchases[users])

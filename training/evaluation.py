@@ -1,0 +1,141 @@
+"""Time-based holdout evaluation of every model, in the two modes a store cares about.
+
+- ``new_items``: can the model find what the customer buys next that they never bought before
+  (already-bought items are excluded from the list and from the truth);
+- ``all_purchases``: repeat buying counts, as for replenishment and "buy it again".
+
+Test users are customers seen before the cut-off who buy after it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+
+from recommender.blend import BlendModel, Scorer
+from recommender.metrics import ranking_metrics
+from recommender.ranking import top_n
+
+from .config import MODES, TrainConfig
+from .dataset import PURCHASE, Dataset, user_history
+from .models import FittedModels, blend, fit_models
+
+BATCH_USERS = 1024
+
+
+@dataclass(frozen=True)
+class Split:
+    train: Dataset
+    cutoff: float
+    users: np.ndarray
+    relevant: dict[str, sp.csr_matrix]
+    bought_before: sp.csr_matrix
+
+
+def resolve_cutoff(data: Dataset, config: TrainConfig) -> float:
+    """The configured cut-off date, or the point leaving ``holdout_share`` of the time range."""
+    if config.evaluation.cutoff:
+        return pd.Timestamp(config.evaluation.cutoff, tz="UTC").timestamp()
+    start, end = float(data.time.min()), float(data.time.max())
+    return start + (1.0 - config.evaluation.holdout_share) * (end - start)
+
+
+def _binary(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    matrix = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def split_by_time(data: Dataset, cutoff: float, max_users: int, seed: int = 0) -> Split:
+    before = data.time < cutoff
+    train = data.select(before)
+    seen = np.zeros(data.n_users, dtype=bool)
+    seen[train.user[train.user >= 0]] = True
+    test = ~before & (data.event == PURCHASE) & (data.user >= 0)
+    test &= seen[np.maximum(data.user, 0)]
+    shape = (data.n_users, data.n_items)
+    relevant_all = _binary(data.user[test], data.item[test], shape)
+    bought = (train.event == PURCHASE) & (train.user >= 0)
+    bought_before = _binary(train.user[bought], train.item[bought], shape)
+    relevant_new = relevant_all - relevant_all.multiply(bought_before)
+    relevant_new.eliminate_zeros()
+    users = np.flatnonzero(np.diff(relevant_all.indptr) > 0)
+    if len(users) > max_users:
+        users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
+    relevant = {"new_items": relevant_new[users], "all_purchases": relevant_all[users]}
+    return Split(train, cutoff, users, relevant, bought_before[users])
+
+
+def evaluated_models(models: FittedModels, config: TrainConfig) -> dict[str, Callable[[str], Scorer]]:
+    """Model name → scorer for a mode; baselines first, the blend last."""
+    found: dict[str, Callable[[str], Scorer]] = {
+        "popularity": lambda mode: models.popularity,
+        "buy_again": lambda mode: blend(models, {"buy_again": 1.0, "popularity": 1e-3}),
+    }
+    if models.item_knn is not None:
+        found["item_knn"] = lambda mode: models.item_knn
+    if models.ease is not None:
+        found["ease"] = lambda mode: models.ease
+    found["als"] = lambda mode: models.als
+    found["blend"] = lambda mode: blend(models, config.blend[mode])
+    return found
+
+
+def _recommend_batch(split: Split, models: FittedModels, scorers: dict, rows: np.ndarray, k: int) -> dict:
+    history = user_history(split.users[rows], models.confidence, models.purchases)
+    out = {}
+    for (name, mode), scorer in scorers.items():
+        exclude = split.bought_before[rows] if mode == "new_items" else None
+        out[name, mode] = top_n(scorer.score_users(history), k, exclude)[0]
+    return out
+
+
+def recommend_for_split(split: Split, models: FittedModels, scorers: dict, k: int, n_jobs: int = 2) -> dict:
+    """Top-k of every (model, mode) for every test user, in parallel batches."""
+    batches = np.array_split(np.arange(len(split.users)), max(1, -(-len(split.users) // BATCH_USERS)))
+    parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_recommend_batch)(split, models, scorers, rows, k) for rows in batches
+    )
+    return {key: np.vstack([part[key] for part in parts]) for key in scorers}
+
+
+def evaluate_split(split: Split, models: FittedModels, config: TrainConfig) -> dict:
+    """``metrics[mode][model][metric]`` plus the number of test users per mode."""
+    k = config.evaluation.k
+    scorers = {
+        (name, mode): make(mode) for name, make in evaluated_models(models, config).items() for mode in MODES
+    }
+    recommended = recommend_for_split(split, models, scorers, k)
+    metrics: dict = {mode: {} for mode in MODES}
+    for (name, mode), ids in recommended.items():
+        metrics[mode][name] = ranking_metrics(ids, split.relevant[mode], k=k, n_items=split.train.n_items)
+    users = {mode: int((np.diff(split.relevant[mode].indptr) > 0).sum()) for mode in MODES}
+    return {"metrics": metrics, "test_users": users}
+
+
+def evaluate(data: Dataset, config: TrainConfig) -> dict:
+    """Fit on events before the cut-off, score the purchases after it."""
+    cutoff = resolve_cutoff(data, config)
+    split = split_by_time(data, cutoff, config.evaluation.max_users)
+    if len(split.users) == 0:
+        raise ValueError("no customer seen before the evaluation cut-off buys after it: move the cut-off")
+    models = fit_models(split.train, config, now=cutoff, baselines=True)
+    result = evaluate_split(split, models, config)
+    result["cutoff"] = pd.Timestamp(cutoff, unit="s", tz="UTC").isoformat()
+    return result
+
+
+def format_table(metrics: dict) -> str:
+    """The metrics as a plain-text table, one block per mode."""
+    lines = []
+    for mode, by_model in metrics.items():
+        names = list(next(iter(by_model.values())))
+        lines.append(f"{mode:<16}" + "".join(f"{n:>13}" for n in names))
+        for model, values in by_model.items():
+            lines.append(f"  {model:<14}" + "".join(f"{values[n]:>13.4f}" for n in names))
+    return "\n".join(lines)
