@@ -30,6 +30,17 @@ class EASEModel:
         self.weights_ = weights.astype(np.float32)
         return self
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        if not hasattr(self, "weights_"):
+            raise NotFittedError(self)
+        return {"weights": self.weights_}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], **params) -> "EASEModel":
+        model = cls(**params)
+        model.weights_ = arrays["weights"]
+        return model
+
     def score_users(self, history: UserHistory) -> np.ndarray:
         if not hasattr(self, "weights_"):
             raise NotFittedError(self)

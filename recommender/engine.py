@@ -17,8 +17,10 @@ from .ann import VectorIndex
 from .blend import BlendModel, scale_rows
 from .buy_again import BuyAgainModel
 from .copurchase import CoPurchaseModel
+from .ease import EASEModel
 from .errors import UnknownItemError
 from .history import UserHistory
+from .item_knn import ItemKNNModel
 from .interactions import EVENT_CODES, InteractionConfig, confidence_matrix
 from .popularity import PopularityModel
 
@@ -95,6 +97,8 @@ class ServingModel:
     copurchase: CoPurchaseModel
     popularity: PopularityModel
     trending: PopularityModel
+    item_knn: ItemKNNModel
+    ease: EASEModel | None
     confidence: sp.csr_matrix
     purchases: sp.csr_matrix
     indexes: Mapping[str, VectorIndex]
@@ -114,7 +118,13 @@ class RecommendationEngine:
         self.category_index = {name: i for i, name in enumerate(model.category_names.tolist())}
         self.signals = {
             "als": model.als, "copurchase": model.copurchase, "buy_again": BuyAgainModel(),
-            "popularity": model.popularity, "trending": model.trending,
+            "popularity": model.popularity, "trending": model.trending, "item_knn": model.item_knn,
+        }
+        if model.ease is not None:
+            self.signals["ease"] = model.ease
+        self.blends = {
+            mode: BlendModel(self.signals, {k: w for k, w in weights.items() if k in self.signals})
+            for mode, weights in model.blend_weights.items()
         }
         self.item_unit = _unit_rows(np.asarray(model.als.item_factors_))
 
@@ -181,8 +191,7 @@ class RecommendationEngine:
 
     def _personalized(self, history: UserHistory, n: int, exclude_purchased: bool, placement: str | None,
                       user_ids: Sequence[str | None], strategy: str, session_items: np.ndarray | None = None) -> list[Answer]:
-        mode = "new_items" if exclude_purchased else "all_purchases"
-        blend = BlendModel(self.signals, self.model.blend_weights[mode])
+        blend = self.blends["new_items" if exclude_purchased else "all_purchases"]
         parts = blend.score_components(history)
         total = sum(parts.values())
         names = np.array(list(parts))
@@ -305,11 +314,11 @@ class RecommendationEngine:
         if source == "copurchase" and history is not None:
             basket = history.purchases[0].indices
             if len(basket):
-                strengths = self.model.copurchase.rules_[basket, item].toarray().ravel()
+                strengths = self.model.copurchase._ranking()[basket, item].toarray().ravel()
                 return f"bought together with {titles[basket[strengths.argmax()]]}"
         if source == "buy_again":
             return "you bought this before"
-        if source == "als":
+        if source in ("als", "item_knn", "ease"):
             if session_items is not None and len(session_items):
                 similar = session_items[np.argmax(self.item_unit[session_items] @ self.item_unit[item])]
                 return f"because you viewed {titles[similar]}"

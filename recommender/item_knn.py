@@ -23,7 +23,7 @@ class ItemKNNModel:
         self.b = b
 
     def fit(self, user_items: sp.csr_matrix) -> "ItemKNNModel":
-        items_users = sp.csr_matrix(user_items, dtype=np.float32).T
+        items_users = sp.csr_matrix(user_items, dtype=np.float64).T
         if self.weighting == "bm25":
             weighted = bm25_weight(items_users, self.k1, self.b)
         elif self.weighting == "cosine":
@@ -31,9 +31,22 @@ class ItemKNNModel:
         else:
             raise ValueError(f"weighting must be 'bm25' or 'cosine', got {self.weighting!r}")
         knn = ItemItemRecommender(K=self.neighbours)
-        knn.fit(sp.csr_matrix(weighted.T, dtype=np.float32), show_progress=False)
+        knn.fit(sp.csr_matrix(weighted.T, dtype=np.float64), show_progress=False)
         self.similarity_ = sp.csr_matrix(knn.similarity, dtype=np.float32)
         return self
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        if not hasattr(self, "similarity_"):
+            raise NotFittedError(self)
+        s = self.similarity_
+        return {"indptr": s.indptr, "indices": s.indices, "data": s.data, "shape": np.asarray(s.shape)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], **params) -> "ItemKNNModel":
+        model = cls(**params)
+        shape = tuple(int(x) for x in arrays["shape"])
+        model.similarity_ = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+        return model
 
     def score_users(self, history: UserHistory) -> np.ndarray:
         if not hasattr(self, "similarity_"):

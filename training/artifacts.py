@@ -8,7 +8,8 @@ loading a model can never run code. Large arrays are memory-mapped.
 <version>/users.npy items.npy  external ids, row i = model index i
 <version>/categories.npy item_category.npy
 <version>/user_factors.npy item_factors.npy
-<version>/copurchase.npz popularity.npz trending.npz
+<version>/copurchase.npz popularity.npz trending.npz item_knn.npz
+<version>/ease.npy                        only for catalogs small enough for a dense item × item matrix
 <version>/confidence.npz purchases.npz    each user's training history (fold-in, buy again)
 <version>/catalog.json                     catalog snapshot
 <version>/items.ann users.ann items_dot.ann
@@ -29,7 +30,9 @@ import scipy.sparse as sp
 from recommender.als import ALSModel
 from recommender.ann import VectorIndex, choose_scoring, measure_exact_vs_annoy, recall_at_k
 from recommender.copurchase import CoPurchaseModel
+from recommender.ease import EASEModel
 from recommender.engine import ServingModel
+from recommender.item_knn import ItemKNNModel
 from recommender.popularity import PopularityModel
 
 from .config import TrainConfig, config_from_dict
@@ -91,6 +94,9 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
     _save_npz(folder / "copurchase.npz", models.copurchase.to_arrays())
     _save_npz(folder / "popularity.npz", models.popularity.to_arrays())
     _save_npz(folder / "trending.npz", models.trending.to_arrays())
+    _save_npz(folder / "item_knn.npz", models.item_knn.to_arrays())
+    if models.ease is not None:
+        np.save(folder / "ease.npy", models.ease.weights_)
     sp.save_npz(folder / "confidence.npz", models.confidence)
     sp.save_npz(folder / "purchases.npz", models.purchases)
     (folder / "catalog.json").write_text(json.dumps(_catalog_records(catalog)))
@@ -158,6 +164,8 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
         copurchase=CoPurchaseModel.from_arrays(_load_npz(folder / "copurchase.npz"), **vars(config.copurchase)),
         popularity=PopularityModel.from_arrays(_load_npz(folder / "popularity.npz")),
         trending=PopularityModel.from_arrays(_load_npz(folder / "trending.npz")),
+        item_knn=ItemKNNModel.from_arrays(_load_npz(folder / "item_knn.npz"), **vars(config.item_knn)),
+        ease=_load_ease(folder / "ease.npy", config),
         confidence=sp.load_npz(folder / "confidence.npz").tocsr(),
         purchases=sp.load_npz(folder / "purchases.npz").tocsr(),
         indexes={
@@ -168,6 +176,13 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
         interactions=config.interactions,
         scoring=manifest["scoring"]["method"],
     )
+
+
+def _load_ease(path: Path, config: TrainConfig) -> EASEModel | None:
+    """EASE is only trained for small catalogs; its dense weights are memory-mapped."""
+    if not path.exists():
+        return None
+    return EASEModel.from_arrays({"weights": np.load(path, mmap_mode="r", allow_pickle=False)}, **vars(config.ease))
 
 
 def _check_shapes(folder: Path, model: ServingModel) -> None:

@@ -57,7 +57,29 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--trials", type=int, default=24)
     tune.add_argument("--jobs", type=int, default=2)
     tune.add_argument("--out", type=Path, help="write the best settings to this .json file")
+    _add_service_commands(sub)
     return parser
+
+
+def _add_service_commands(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="serve the published model over HTTP (gunicorn)",
+                           description="Flags override the VITRINE_* environment variables (see docs/api.md).")
+    serve.add_argument("--models-dir", type=Path, help="default: $VITRINE_MODELS_DIR or models/")
+    serve.add_argument("--host", help="default: $VITRINE_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: $VITRINE_PORT or 8000")
+    serve.add_argument("--workers", type=int, help="default: $VITRINE_WORKERS or 2")
+    serve.add_argument("--debug", action="store_true", help="Flask's development server, one process")
+
+    export = sub.add_parser("export", help="write picks for many users to CSV or JSON lines, offline")
+    who = export.add_mutually_exclusive_group(required=True)
+    who.add_argument("--users", type=Path, help="file with one customer id a line")
+    who.add_argument("--all", action="store_true", help="every user the model knows")
+    export.add_argument("--n", type=int, default=6, help="picks per user (1 to 100)")
+    export.add_argument("--placement", help="placement passed to the business rules, e.g. email")
+    export.add_argument("--include-purchased", action="store_true", help="do not leave out items already bought")
+    export.add_argument("--models-dir", type=Path, default=Path("models"))
+    export.add_argument("--out", type=Path, required=True, help="picks.csv, picks.jsonl or picks.ndjson")
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _source(args: argparse.Namespace):
@@ -115,6 +137,35 @@ def _tune(args: argparse.Namespace) -> int:
     print(report(result))
     if args.out:
         args.out.write_text(json.dumps(result["best_settings"], indent=2))
+    return 0
+
+
+@command("serve")
+def _serve(args: argparse.Namespace) -> int:
+    from api.serve import serve
+
+    models_dir = str(args.models_dir) if args.models_dir else None
+    return serve({"MODELS_DIR": models_dir, "HOST": args.host, "PORT": args.port, "WORKERS": args.workers},
+                 debug=args.debug)
+
+
+@command("export")
+def _export(args: argparse.Namespace) -> int:
+    from api.export import export_picks, load_served, output_format, read_user_ids
+    from training.artifacts import ArtifactError
+
+    if not 1 <= args.n <= 100:
+        raise ValueError(f"--n must be from 1 to 100, got {args.n}")
+    output_format(args.out)
+    try:
+        served = load_served(args.models_dir)
+    except ArtifactError as exc:
+        raise ValueError(str(exc)) from exc
+    users = read_user_ids(args.users) if args.users else served.version.model.user_ids.tolist()
+    report = export_picks(served, users, args.out, args.n, args.placement, not args.include_purchased,
+                          progress=not args.quiet)
+    print(f"wrote {report.rows:,} rows for {report.users:,} users to {args.out} from model {report.model_version} "
+          f"in {report.seconds:.1f}s ({report.users_per_second:,.0f} users/s)")
     return 0
 
 

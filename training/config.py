@@ -41,12 +41,17 @@ class ItemKNNConfig:
 
 
 @dataclass(frozen=True)
+class EASEConfig:
+    l2: float = 300.0
+    max_items: int = 12_000
+
+
+@dataclass(frozen=True)
 class EvaluationConfig:
     cutoff: str | None = None
     holdout_share: float = 0.15
     k: int = 10
     max_users: int = 20_000
-    ease_l2: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class TrainConfig:
     als: ALSConfig = ALSConfig()
     copurchase: CoPurchaseConfig = CoPurchaseConfig()
     item_knn: ItemKNNConfig = ItemKNNConfig()
+    ease: EASEConfig = EASEConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     annoy: AnnoyConfig = AnnoyConfig()
     blend: dict[str, dict[str, float]] = field(default_factory=_default_blend)

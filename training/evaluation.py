@@ -77,8 +77,7 @@ def evaluated_models(models: FittedModels, config: TrainConfig) -> dict[str, Cal
         "popularity": lambda mode: models.popularity,
         "buy_again": lambda mode: blend(models, {"buy_again": 1.0, "popularity": 1e-3}),
     }
-    if models.item_knn is not None:
-        found["item_knn"] = lambda mode: models.item_knn
+    found["item_knn"] = lambda mode: models.item_knn
     if models.ease is not None:
         found["ease"] = lambda mode: models.ease
     found["als"] = lambda mode: models.als
@@ -124,7 +123,7 @@ def evaluate(data: Dataset, config: TrainConfig) -> dict:
     split = split_by_time(data, cutoff, config.evaluation.max_users)
     if len(split.users) == 0:
         raise ValueError("no customer seen before the evaluation cut-off buys after it: move the cut-off")
-    models = fit_models(split.train, config, now=cutoff, baselines=True)
+    models = fit_models(split.train, config, now=cutoff)
     result = evaluate_split(split, models, config)
     result["cutoff"] = pd.Timestamp(cutoff, unit="s", tz="UTC").isoformat()
     return result

@@ -28,7 +28,7 @@ class FittedModels:
     copurchase: CoPurchaseModel
     popularity: PopularityModel
     trending: PopularityModel
-    item_knn: ItemKNNModel | None = None
+    item_knn: ItemKNNModel
     ease: EASEModel | None = None
 
 
@@ -39,8 +39,8 @@ def fit_popularity(data: Dataset, now: float, half_life_days: float) -> Populari
     )
 
 
-def fit_models(data: Dataset, config: TrainConfig, now: float, baselines: bool = False) -> FittedModels:
-    """Fit the served models; with ``baselines`` also item-kNN and (small catalogs) EASE."""
+def fit_models(data: Dataset, config: TrainConfig, now: float) -> FittedModels:
+    """Fit the served models; EASE too when the catalog is small enough for its dense matrix."""
     confidence, purchases = interaction_matrices(data, now, config.interactions)
     models = FittedModels(
         now=now,
@@ -50,11 +50,10 @@ def fit_models(data: Dataset, config: TrainConfig, now: float, baselines: bool =
         copurchase=CoPurchaseModel(**vars(config.copurchase)).fit(basket_matrix(data)),
         popularity=fit_popularity(data, now, config.popularity_half_life_days),
         trending=fit_popularity(data, now, config.trending_half_life_days),
+        item_knn=ItemKNNModel(**vars(config.item_knn)).fit(confidence),
     )
-    if baselines:
-        models.item_knn = ItemKNNModel(**vars(config.item_knn)).fit(confidence)
-        if data.n_items <= EASEModel().max_items:
-            models.ease = EASEModel(l2=config.evaluation.ease_l2).fit(confidence)
+    if data.n_items <= config.ease.max_items:
+        models.ease = EASEModel(**vars(config.ease)).fit(confidence)
     return models
 
 
@@ -66,11 +65,14 @@ def signals(models: FittedModels) -> dict[str, Scorer]:
         "popularity": models.popularity,
         "trending": models.trending,
         "buy_again": BuyAgainModel(),
+        "item_knn": models.item_knn,
     }
-    if models.item_knn is not None:
-        found["item_knn"] = models.item_knn
+    if models.ease is not None:
+        found["ease"] = models.ease
     return found
 
 
 def blend(models: FittedModels, weights: dict[str, float]) -> BlendModel:
-    return BlendModel(signals(models), weights)
+    """The blend of the available signals (EASE is absent on large catalogs)."""
+    available = signals(models)
+    return BlendModel(available, {name: w for name, w in weights.items() if name in available})

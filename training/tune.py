@@ -36,8 +36,8 @@ SPACE = {
     "als.regularization": [0.01, 0.05, 0.2, 1.0],
     "als.alpha": [2.0, 5.0, 10.0, 20.0, 40.0],
 }
-BLEND_SIGNALS = ("copurchase", "popularity", "buy_again", "trending")
-BLEND_GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
+BLEND_SIGNALS = ("copurchase", "item_knn", "ease", "popularity", "buy_again", "trending")
+BLEND_GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 4.0, 8.0)
 MAX_TUNE_USERS = 4000
 
 
@@ -89,7 +89,7 @@ def tune_blend(split: Split, config: TrainConfig) -> dict[str, dict]:
     history = user_history(split.users, models.confidence, models.purchases)
     available = signals(models)
     parts = {name: scale_rows(np.asarray(available[name].score_users(history), np.float32))
-             for name in ("als", *BLEND_SIGNALS)}
+             for name in ("als", *BLEND_SIGNALS) if name in available}
     k = config.evaluation.k
     best: dict[str, dict] = {}
     for mode in MODES:
@@ -99,10 +99,10 @@ def tune_blend(split: Split, config: TrainConfig) -> dict[str, dict]:
             total = sum(w * parts[name] for name, w in weights.items() if w)
             return ranking_metrics(top_n(total, k, exclude)[0], split.relevant[mode], k=k)[f"ndcg@{k}"]
 
-        weights = {"als": 1.0, **{name: 0.0 for name in BLEND_SIGNALS}}
+        weights = {name: float(name == "als") for name in parts}
         score = ndcg(weights)
         for _ in range(2):
-            for name in BLEND_SIGNALS:
+            for name in [name for name in parts if name != "als"]:
                 for value in BLEND_GRID:
                     trial = {**weights, name: value}
                     trial_score = ndcg(trial)
@@ -117,7 +117,7 @@ def tune(source: TrainInput, config: TrainConfig, trials: int = 24, n_jobs: int 
     data = build_dataset(events, catalog, config.basket_gap_hours)
     split = validation_split(data, config)
     points = sample_trials(trials)
-    scores = Parallel(n_jobs=n_jobs)(delayed(run_trial)(split, config, point) for point in points)
+    scores = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(run_trial)(split, config, point) for point in points)
     ranked = sorted(zip(scores, range(len(points))), key=lambda pair: -pair[0])
     best_point = points[ranked[0][1]]
     best_config = merge(config, nested(best_point))
