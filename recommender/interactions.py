@@ -25,7 +25,7 @@ class EventWeights:
 
     view: float = 1.0
     cart: float = 4.0
-    purchase: float = 12.0
+    purchase: float = 6.0
 
     def as_array(self) -> np.ndarray:
         return np.array([self.view, self.cart, self.purchase], dtype=np.float64)
@@ -37,7 +37,7 @@ class InteractionConfig:
 
     weights: EventWeights = EventWeights()
     quantity_cap: float = 3.0
-    half_life_days: float | None = 180.0
+    half_life_days: float | None = None
     log_scale: bool = True
 
 

@@ -18,9 +18,9 @@ MODES = ("new_items", "all_purchases")
 
 @dataclass(frozen=True)
 class ALSConfig:
-    factors: int = 64
-    regularization: float = 0.05
-    alpha: float = 10.0
+    factors: int = 32
+    regularization: float = 0.01
+    alpha: float = 2.0
     iterations: int = 15
     random_state: int = 0
     num_threads: int = 0
@@ -28,7 +28,7 @@ class ALSConfig:
 
 @dataclass(frozen=True)
 class CoPurchaseConfig:
-    min_count: int = 2
+    min_count: int = 5
     max_basket_size: int = 50
     top_k: int = 50
     rank_by: str = "lift"
@@ -62,8 +62,8 @@ class AnnoyConfig:
 
 def _default_blend() -> dict[str, dict[str, float]]:
     return {
-        "new_items": {"als": 1.0, "copurchase": 0.3, "popularity": 0.1},
-        "all_purchases": {"als": 1.0, "copurchase": 0.2, "popularity": 0.05, "buy_again": 1.0},
+        "new_items": {"als": 1.0, "copurchase": 0.5, "item_knn": 0.5, "ease": 4.0, "popularity": 0.3, "trending": 0.5},
+        "all_purchases": {"als": 1.0, "item_knn": 0.5, "ease": 2.0, "popularity": 0.2, "buy_again": 8.0, "trending": 4.0},
     }
 
 

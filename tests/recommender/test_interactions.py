@@ -29,7 +29,7 @@ def test_weights_quantity_cap_and_sum_per_pair():
 
 
 def test_recent_events_weigh_more_and_log_scale_compresses():
-    config = InteractionConfig(EventWeights(), quantity_cap=1, half_life_days=10, log_scale=True)
+    config = InteractionConfig(EventWeights(purchase=12), quantity_cap=1, half_life_days=10, log_scale=True)
     matrix = confidence_matrix(np.array([0, 0]), np.array([0, 1]), np.array([PURCHASE, PURCHASE]),
                                np.ones(2), np.array([0.0, 10.0]), (1, 2), config)
     assert matrix[0, 0] == pytest.approx(np.log1p(12.0))
