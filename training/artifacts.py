@@ -52,20 +52,30 @@ def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     np.savez(path, **arrays)
 
 
-def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> dict:
-    """Write the three Annoy indexes and measure each one's recall@10 against exact search."""
-    rng = np.random.default_rng(0)
+def _recall(index: VectorIndex, name: str, models: FittedModels, sample: np.ndarray) -> float:
     items, users = models.als.item_factors_, models.als.user_factors_
-    sources = {"items": items, "users": users, "items_dot": items}
+    if name == "items_dot":
+        return recall_at_k(index, items, users[sample % len(users)], k=10, query_is_item=False)
+    return recall_at_k(index, users if name == "users" else items, sample, k=10)
+
+
+def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> dict:
+    """Write the three Annoy indexes; raise each one's ``search_k`` until recall@10 against exact
+    search reaches ``config.annoy.target_recall`` (or the whole index is searched)."""
+    rng = np.random.default_rng(0)
+    sources = {"items": models.als.item_factors_, "users": models.als.user_factors_, "items_dot": models.als.item_factors_}
     report = {}
     for name, metric in INDEXES.items():
         vectors = sources[name]
         index = VectorIndex(metric=metric, n_trees=config.annoy.n_trees).build(vectors, folder / f"{name}.ann")
         sample = rng.choice(len(vectors), size=min(config.annoy.recall_queries, len(vectors)), replace=False)
-        if name == "items_dot":
-            recall = recall_at_k(index, items, users[rng.choice(len(users), len(sample))], k=10, query_is_item=False)
-        else:
-            recall = recall_at_k(index, vectors, sample, k=10)
+        search_k = config.annoy.n_trees * 10
+        while True:
+            index.search_k = search_k
+            recall = _recall(index, name, models, sample)
+            if recall >= config.annoy.target_recall or search_k >= config.annoy.n_trees * len(vectors):
+                break
+            search_k *= 2
         report[name] = {**index.meta(), "recall@10": round(float(recall), 4)}
     return report
 

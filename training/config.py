@@ -58,6 +58,7 @@ class EvaluationConfig:
 class AnnoyConfig:
     n_trees: int = 50
     recall_queries: int = 500
+    target_recall: float = 0.95
 
 
 def _default_blend() -> dict[str, dict[str, float]]:

@@ -1,0 +1,86 @@
+"""The training job end to end on the demo store: evaluate, publish, refuse bad input."""
+import json
+
+import pytest
+
+from training.artifacts import load_artifacts
+from training.cli import main
+from training.config import TrainConfig
+from training.demo import write_demo_store
+from training.pipeline import TrainInput, train
+from training.publish import list_versions, read_current
+
+
+@pytest.fixture(scope="module")
+def demo_files(demo_store, tmp_path_factory):
+    return write_demo_store(demo_store, tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="module")
+def trained(demo_files, tmp_path_factory):
+    models_dir = tmp_path_factory.mktemp("models")
+    events, catalog = demo_files
+    manifest = train(TrainInput(events, catalog), TrainConfig(), models_dir, progress=False)
+    return models_dir, manifest
+
+
+def test_publishes_a_loadable_version_and_switches_current(trained, demo_store):
+    models_dir, manifest = trained
+    assert read_current(models_dir) == models_dir / manifest["version"]
+    on_disk = json.loads((models_dir / manifest["version"] / "manifest.json").read_text())
+    assert on_disk["version"] == manifest["version"]
+    assert set(on_disk["timings"]["seconds"]) >= {"load", "dataset", "evaluate", "fit"}
+    assert on_disk["data"]["events"] == len(demo_store.events)
+    assert on_disk["data"]["users"] == demo_store.events.user_id.nunique()
+    version = load_artifacts(models_dir / manifest["version"])
+    assert len(version.model.item_ids) == on_disk["data"]["items"]
+
+
+def test_manifest_metrics_have_the_documented_names(trained):
+    metrics = trained[1]["metrics"]
+    for mode in ("new_items", "all_purchases"):
+        assert set(metrics[mode]) >= {"popularity", "buy_again", "item_knn", "als", "blend"}
+        assert set(metrics[mode]["als"]) >= {"precision@10", "recall@10", "ndcg@10", "map@10", "hit_rate@10", "coverage@10"}
+
+
+def test_als_and_blend_beat_popularity_clearly(trained):
+    metrics = trained[1]["metrics"]
+    for mode in ("new_items", "all_purchases"):
+        popularity = metrics[mode]["popularity"]["ndcg@10"]
+        assert metrics[mode]["als"]["ndcg@10"] > 1.3 * popularity
+        assert metrics[mode]["blend"]["ndcg@10"] > 1.3 * popularity
+
+
+def test_annoy_indexes_are_faithful_to_exact_search(trained):
+    annoy = trained[1]["annoy"]
+    assert {name: info["recall@10"] >= 0.9 for name, info in annoy.items()} == dict.fromkeys(annoy, True)
+    assert trained[1]["scoring"]["method"] in ("exact", "annoy")
+
+
+def test_bad_input_fails_and_keeps_the_served_version(trained, tmp_path):
+    models_dir, manifest = trained
+    broken = tmp_path / "events.csv"
+    broken.write_text("timestamp,user_id,item_id,event\nnot a time,u1,p1,view\n2024-01-01,u1,,view\n")
+    code = main(["train", "--events", str(broken), "--models-dir", str(models_dir), "--quiet"])
+    assert code == 2
+    assert read_current(models_dir) == models_dir / manifest["version"]
+    assert list_versions(models_dir) == [manifest["version"]]
+
+
+def test_cli_error_is_one_line_naming_file_row_and_column(tmp_path, capsys):
+    broken = tmp_path / "events.csv"
+    broken.write_text("timestamp,user_id,item_id,event\nnot a time,u1,p1,view\n")
+    assert main(["train", "--events", str(broken), "--models-dir", str(tmp_path / "m"), "--quiet"]) == 2
+    message = capsys.readouterr().err.strip()
+    assert "\n" not in message
+    assert "events.csv" in message and ":2" in message and "timestamp" in message
+
+
+def test_cli_demo_data_and_train_publish(tmp_path, capsys):
+    assert main(["demo-data", "--users", "300", "--items", "80", "--out", str(tmp_path / "demo")]) == 0
+    code = main(["train", "--events", str(tmp_path / "demo" / "events.csv"), "--catalog", str(tmp_path / "demo" / "catalog.csv"),
+                 "--models-dir", str(tmp_path / "models"), "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "published" in out and "ndcg@10" in out
+    assert read_current(tmp_path / "models") is not None
