@@ -225,7 +225,8 @@ def recall_at_k(
     base = normalize_rows(vectors) if normalized else vectors
     if query_is_item:
         ids = np.asarray(queries, dtype=np.int64)
-        truth = np.array([exact_top_n(base[i], base, k, exclude=np.array([i]))[0] for i in ids])
+        nearest, _ = exact_top_n_batch(base[ids], base, k + 1)
+        truth = np.array([row[row != i][:k] for row, i in zip(nearest, ids)])
         answers = [index.query_item(int(i), k)[0] for i in ids]
     else:
         truth, _ = exact_top_n_batch(queries, base, k)

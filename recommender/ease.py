@@ -12,7 +12,7 @@ class EASEModel:
     """``B = I - P / diag(P)`` with ``P = (XᵀX + λI)⁻¹``; dense, so only for catalogs of a few
     thousand items (``max_items``), which is where the published baselines use it."""
 
-    def __init__(self, l2: float = 300.0, max_items: int = 12_000) -> None:
+    def __init__(self, l2: float = 300.0, max_items: int = 4_000) -> None:
         self.l2 = l2
         self.max_items = max_items
 
@@ -20,7 +20,7 @@ class EASEModel:
         n_items = user_items.shape[1]
         if n_items > self.max_items:
             raise ValueError(f"EASE needs a dense {n_items}² matrix; max_items is {self.max_items}")
-        binary = sp.csr_matrix(user_items, dtype=np.float64)
+        binary = sp.csr_matrix(user_items, dtype=np.float32)
         binary.data[:] = 1.0
         gram = (binary.T @ binary).toarray()
         gram[np.diag_indices(n_items)] += self.l2

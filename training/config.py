@@ -43,7 +43,7 @@ class ItemKNNConfig:
 @dataclass(frozen=True)
 class EASEConfig:
     l2: float = 300.0
-    max_items: int = 12_000
+    max_items: int = 4_000
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ class EvaluationConfig:
     cutoff: str | None = None
     holdout_share: float = 0.15
     k: int = 10
-    max_users: int = 20_000
+    max_users: int = 10_000
 
 
 @dataclass(frozen=True)
 class AnnoyConfig:
     n_trees: int = 50
-    recall_queries: int = 500
+    recall_queries: int = 300
     target_recall: float = 0.95
 
 

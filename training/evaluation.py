@@ -9,20 +9,18 @@ Test users are customers seen before the cut-off who buy after it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 
-from recommender.blend import BlendModel, Scorer
+from recommender.blend import scale_rows
 from recommender.metrics import ranking_metrics
 from recommender.ranking import top_n
 
 from .config import MODES, TrainConfig
 from .dataset import PURCHASE, Dataset, user_history
-from .models import FittedModels, blend, fit_models
+from .models import FittedModels, fit_models, signals
 
 BATCH_USERS = 1024
 
@@ -71,47 +69,49 @@ def split_by_time(data: Dataset, cutoff: float, max_users: int, seed: int = 0) -
     return Split(train, cutoff, users, relevant, bought_before[users])
 
 
-def evaluated_models(models: FittedModels, config: TrainConfig) -> dict[str, Callable[[str], Scorer]]:
-    """Model name → scorer for a mode; baselines first, the blend last."""
-    found: dict[str, Callable[[str], Scorer]] = {
-        "popularity": lambda mode: models.popularity,
-        "buy_again": lambda mode: blend(models, {"buy_again": 1.0, "popularity": 1e-3}),
+def evaluated_models(config: TrainConfig, available: set[str], mode: str) -> dict[str, dict[str, float]]:
+    """Model name → signal weights; baselines are single signals, the blend comes last.
+
+    Scaling a row by its peak keeps its ranking, so a single signal with weight 1 ranks exactly
+    like the model alone; "buy again" breaks ties (items never bought) by popularity.
+    """
+    models = {
+        "popularity": {"popularity": 1.0},
+        "buy_again": {"buy_again": 1.0, "popularity": 1e-3},
+        "item_knn": {"item_knn": 1.0},
+        "ease": {"ease": 1.0},
+        "als": {"als": 1.0},
+        "blend": {name: w for name, w in config.blend[mode].items() if name in available and w},
     }
-    found["item_knn"] = lambda mode: models.item_knn
-    if models.ease is not None:
-        found["ease"] = lambda mode: models.ease
-    found["als"] = lambda mode: models.als
-    found["blend"] = lambda mode: blend(models, config.blend[mode])
-    return found
+    return {name: weights for name, weights in models.items() if set(weights) <= available}
 
 
-def _recommend_batch(split: Split, models: FittedModels, scorers: dict, rows: np.ndarray, k: int) -> dict:
+def _recommend_batch(split: Split, models: FittedModels, weights: dict, rows: np.ndarray, k: int) -> dict:
+    """Top-k of every (model, mode) for a batch of test users, scoring each signal once."""
     history = user_history(split.users[rows], models.confidence, models.purchases)
+    available = signals(models)
+    needed = {name for model in weights.values() for name in model}
+    parts = {name: scale_rows(np.asarray(available[name].score_users(history), np.float32)) for name in needed}
     out = {}
-    for (name, mode), scorer in scorers.items():
+    for (name, mode), model in weights.items():
+        total = sum(w * parts[signal] for signal, w in model.items())
         exclude = split.bought_before[rows] if mode == "new_items" else None
-        out[name, mode] = top_n(scorer.score_users(history), k, exclude)[0]
+        out[name, mode] = top_n(total, k, exclude)[0]
     return out
-
-
-def recommend_for_split(split: Split, models: FittedModels, scorers: dict, k: int, n_jobs: int = 2) -> dict:
-    """Top-k of every (model, mode) for every test user, in parallel batches."""
-    batches = np.array_split(np.arange(len(split.users)), max(1, -(-len(split.users) // BATCH_USERS)))
-    parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_recommend_batch)(split, models, scorers, rows, k) for rows in batches
-    )
-    return {key: np.vstack([part[key] for part in parts]) for key in scorers}
 
 
 def evaluate_split(split: Split, models: FittedModels, config: TrainConfig) -> dict:
     """``metrics[mode][model][metric]`` plus the number of test users per mode."""
     k = config.evaluation.k
-    scorers = {
-        (name, mode): make(mode) for name, make in evaluated_models(models, config).items() for mode in MODES
-    }
-    recommended = recommend_for_split(split, models, scorers, k)
+    available = set(signals(models))
+    weights = {(name, mode): model for mode in MODES for name, model in evaluated_models(config, available, mode).items()}
+    batches = np.array_split(np.arange(len(split.users)), max(1, -(-len(split.users) // BATCH_USERS)))
+    parts = Parallel(n_jobs=2, prefer="threads")(
+        delayed(_recommend_batch)(split, models, weights, rows, k) for rows in batches
+    )
     metrics: dict = {mode: {} for mode in MODES}
-    for (name, mode), ids in recommended.items():
+    for name, mode in weights:
+        ids = np.vstack([part[name, mode] for part in parts])
         metrics[mode][name] = ranking_metrics(ids, split.relevant[mode], k=k, n_items=split.train.n_items)
     users = {mode: int((np.diff(split.relevant[mode].indptr) > 0).sum()) for mode in MODES}
     return {"metrics": metrics, "test_users": users}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import scipy.sparse as sp
 
 from recommender.als import ALSModel
-from recommender.blend import BlendModel, Scorer
+from recommender.blend import Scorer
 from recommender.buy_again import BuyAgainModel
 from recommender.copurchase import CoPurchaseModel
 from recommender.ease import EASEModel
@@ -70,9 +70,3 @@ def signals(models: FittedModels) -> dict[str, Scorer]:
     if models.ease is not None:
         found["ease"] = models.ease
     return found
-
-
-def blend(models: FittedModels, weights: dict[str, float]) -> BlendModel:
-    """The blend of the available signals (EASE is absent on large catalogs)."""
-    available = signals(models)
-    return BlendModel(available, {name: w for name, w in weights.items() if name in available})
