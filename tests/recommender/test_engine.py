@@ -1,4 +1,6 @@
 """The serving request path on a small demo store with planted structure."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -132,3 +134,15 @@ def test_reranker_applies_to_candidates_and_fallback(demo_version, demo_store):
     for answer in (ruled.recommend_user(user, n=20), ruled.popular(n=20), ruled.recommend_user("unknown", n=20)):
         assert len(answer.picks) == 20
         assert all(category_of(plain, p.item_id) != category for p in answer.picks)
+
+
+def test_annoy_scoring_agrees_with_exact_scoring(demo_version, demo_store, monkeypatch):
+    monkeypatch.setattr("recommender.engine.ANN_CANDIDATES", 30)
+    exact = RecommendationEngine(demo_version.model)
+    approximate = RecommendationEngine(replace(demo_version.model, scoring="annoy"))
+    users = list(demo_store.events.user_id.unique()[:50])
+    overlap = [
+        len({p.item_id for p in a.picks} & {p.item_id for p in b.picks}) / 10
+        for a, b in zip(exact.recommend_users(users, n=10), approximate.recommend_users(users, n=10))
+    ]
+    assert np.mean(overlap) >= 0.8
