@@ -414,7 +414,7 @@ def _result(
 ) -> tuple[pd.DataFrame, LoadReport]:
     keep = reason == 0
     kept = parsed.frame if keep.all() else parsed.frame[keep].reset_index(drop=True)
-    text = dict.fromkeys(["user_id", "item_id", "event", "order_id"], object)
+    text = dict.fromkeys(["user_id", "item_id", "event", "order_id"], "str")
     events = kept[list(EVENT_COLUMNS)].astype(text)
     report = LoadReport(
         file=str(path),

@@ -87,6 +87,8 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
         events, catalog, load_report = load_input(source, config)
     with timer.stage("dataset"):
         data = build_dataset(events, catalog, config.basket_gap_hours)
+        stats = data_stats(data, events)
+        del events
     evaluation = None
     with timer.stage("evaluate"):
         if run_evaluation:
@@ -100,7 +102,7 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
         "version": version,
         "input": {"events": str(source.events), "catalog": str(source.catalog) if source.catalog else None,
                   "preset": source.preset, "load": load_report},
-        "data": data_stats(data, events),
+        "data": stats,
         "config": config.to_dict(),
         "evaluation": evaluation,
         "metrics": evaluation["metrics"] if evaluation else {},

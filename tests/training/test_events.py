@@ -34,7 +34,7 @@ def test_canonical_columns_and_dtypes(tmp_path):
     events, report = load_events(write(tmp_path / "events.csv", GOOD))
     assert list(events.columns) == ["timestamp", "user_id", "item_id", "event", "quantity", "price", "order_id"]
     assert str(events["timestamp"].dtype) == "datetime64[ns, UTC]"
-    assert all(events[name].dtype == object for name in ["user_id", "item_id", "event", "order_id"])
+    assert all(pd.api.types.is_string_dtype(events[name]) for name in ["user_id", "item_id", "event", "order_id"])
     assert events["quantity"].tolist() == [1.0, 1.0, 2.0, 1.0, 1.0]
     assert events["price"].isna().tolist() == [True, False, False, False, True]
     assert events["user_id"].tolist()[-1] == "007"
