@@ -32,6 +32,16 @@ train: $(STAMP)
 endif
 
 run: train
+	@echo
+	@echo "Serving the model in $(MODELS_DIR)/ on http://localhost:$(PORT) (Ctrl-C stops it). Try:"
+	@echo "  curl -s 'http://localhost:$(PORT)/v1/users/u00001/recommendations?n=5'"
+	@echo "  curl -s 'http://localhost:$(PORT)/v1/items/p00001/related?n=5&placement=product'"
+	@echo "  curl -s 'http://localhost:$(PORT)/v1/popular?n=5&trending=true'"
+	@echo "  curl -s -X POST http://localhost:$(PORT)/v1/recommendations -H 'Content-Type: application/json' -d '{\"session\": [{\"item_id\": \"p00001\", \"event\": \"view\"}], \"n\": 5}'"
+	@echo "  curl -s -X POST http://localhost:$(PORT)/v1/cart/complements -H 'Content-Type: application/json' -d '{\"items\": [\"p00001\"], \"n\": 5}'"
+	@echo "  API docs: http://localhost:$(PORT)/docs"
+	@echo
+	$(BIN)/vitrine serve --models-dir $(MODELS_DIR) --host 127.0.0.1 --port $(PORT)
 
 demo-data: $(DEMO_DIR)/events.csv
 

@@ -53,11 +53,12 @@ class ALSModel:
         return self
 
     def _set_factors(self, user_factors: np.ndarray, item_factors: np.ndarray, solver=None) -> None:
-        self.user_factors_ = np.ascontiguousarray(user_factors, dtype=np.float32)
+        self.user_factors_ = user_factors if user_factors.dtype == np.float32 else user_factors.astype(np.float32)
         self.item_factors_ = np.ascontiguousarray(item_factors, dtype=np.float32)
         self._fold_solver = solver or self._solver()
         self._fold_solver.user_factors = self.user_factors_
         self._fold_solver.item_factors = self.item_factors_
+        self._fold_solver.num_threads = 1
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "item_factors_"):
@@ -67,7 +68,8 @@ class ALSModel:
         """User vectors for histories the model has not seen, by one exact least-squares step.
 
         This is implicit's ``recalculate_user`` path: item factors stay fixed and each row's user
-        vector is solved from its confidences, so a live session gets a vector in milliseconds.
+        vector is solved from its confidences, so a live session gets a vector in milliseconds. It
+        runs on one thread: a serving worker answers one request at a time.
         """
         self._check_fitted()
         rows = sp.csr_matrix(interactions, dtype=np.float32)
@@ -75,8 +77,7 @@ class ALSModel:
             raise ValueError(
                 f"interactions have {rows.shape[1]} items, the model was fitted on {self.item_factors_.shape[0]}"
             )
-        with threadpool_limits(1, "blas"):
-            return self._fold_solver.recalculate_user(np.arange(rows.shape[0]), rows)
+        return self._fold_solver.recalculate_user(np.arange(rows.shape[0]), rows)
 
     def user_vectors(self, history: UserHistory) -> np.ndarray:
         """Stored vectors for fitted users, folded-in vectors for the others (``users == -1``)."""

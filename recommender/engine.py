@@ -25,6 +25,7 @@ from .interactions import EVENT_CODES, InteractionConfig, confidence_matrix
 from .popularity import PopularityModel
 
 OVERFETCH = 4
+BATCH_USERS = 128
 ANN_CANDIDATES = 200
 
 
@@ -64,7 +65,7 @@ class RequestContext:
     placement: str | None = None
     user_id: str | None = None
     known_user: bool = False
-    exclude: frozenset[int] = field(default_factory=frozenset)
+    exclude: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
 
 
 class Reranker(Protocol):
@@ -149,6 +150,8 @@ class RecommendationEngine:
             for mode, weights in model.blend_weights.items()
         }
         self.item_unit = _unit_rows(np.asarray(model.als.item_factors_))
+        copurchase = model.copurchase
+        self.rules_by_partner = (copurchase.lift_ if copurchase.rank_by == "lift" else copurchase.confidence_).tocsc()
 
     # ---- lookups -------------------------------------------------------------------------
     def knows_user(self, user_id: str) -> bool:
@@ -173,10 +176,10 @@ class RecommendationEngine:
         rows = np.array([self.user_index.get(uid, -1) for uid in user_ids], dtype=np.int64)
         known = np.flatnonzero(rows >= 0)
         answers: list[Answer | None] = [None] * len(user_ids)
-        if len(known):
-            history = UserHistory(rows[known], self.model.confidence[rows[known]], self.model.purchases[rows[known]])
-            for position, answer in zip(known, self._personalized(history, n, exclude_purchased, placement,
-                                                                   [user_ids[i] for i in known], "personalized")):
+        for chunk in np.array_split(known, -(-len(known) // BATCH_USERS)) if len(known) else []:
+            history = UserHistory(rows[chunk], self.model.confidence[rows[chunk]], self.model.purchases[rows[chunk]])
+            for position, answer in zip(chunk, self._personalized(history, n, exclude_purchased, placement,
+                                                                   [user_ids[i] for i in chunk], "personalized")):
                 answers[position] = answer
         for position in np.flatnonzero(rows < 0):
             context = RequestContext(placement, user_ids[position], known_user=False)
@@ -213,23 +216,30 @@ class RecommendationEngine:
 
     def _personalized(self, history: UserHistory, n: int, exclude_purchased: bool, placement: str | None,
                       user_ids: Sequence[str | None], strategy: str, session_items: np.ndarray | None = None) -> list[Answer]:
+        """Blend, mask and cut the whole batch at once; only re-ranking and reasons run per user."""
         blend = self.blends["new_items" if exclude_purchased else "all_purchases"]
         parts = blend.score_components(history)
-        total = sum(parts.values())
         names = np.array(list(parts))
-        stacked = np.stack([parts[name] for name in names])
+        total = sum(parts.values())
+        baskets = _row_indices(history.purchases)
+        excluded = [self._exclusions(basket, exclude_purchased, session_items) for basket in baskets]
+        rows = np.repeat(np.arange(len(history)), [len(e) for e in excluded])
+        total[rows, np.concatenate(excluded) if excluded else rows] = -np.inf
+        top, scores = _top_k(total, n * OVERFETCH)
+        sources = names[np.argmax([np.take_along_axis(part, top, axis=1) for part in parts.values()], axis=0)]
         answers = []
         for u in range(len(history)):
-            exclude = self._exclusions(history, u, exclude_purchased, session_items)
-            candidates = _top_candidates(total[u], stacked[:, u, :], names, n * OVERFETCH, exclude)
+            finite = np.isfinite(scores[u])
+            candidates = Candidates(top[u][finite], scores[u][finite], sources[u][finite])
             known = bool(history.users[u] >= 0) or (user_ids[u] in self.user_index)
-            context = RequestContext(placement, user_ids[u], known_user=known, exclude=frozenset(exclude.tolist()))
-            picks = self._finish(candidates, n, context, history.rows(slice(u, u + 1)), session_items)
+            context = RequestContext(placement, user_ids[u], known_user=known, exclude=excluded[u])
+            picks = self._finish(candidates, n, context, baskets[u], session_items)
             answers.append(Answer(picks, strategy if picks and picks[0].source != "popularity" else "popular_fallback"))
         return answers
 
-    def _exclusions(self, history: UserHistory, u: int, exclude_purchased: bool, session_items: np.ndarray | None) -> np.ndarray:
-        excluded = history.purchases[u].indices if exclude_purchased else np.array([], dtype=np.int64)
+    @staticmethod
+    def _exclusions(basket: np.ndarray, exclude_purchased: bool, session_items: np.ndarray | None) -> np.ndarray:
+        excluded = basket if exclude_purchased else np.array([], dtype=np.int64)
         if session_items is not None:
             excluded = np.union1d(excluded, session_items)
         return np.asarray(excluded, dtype=np.int64)
@@ -251,7 +261,7 @@ class RecommendationEngine:
         keep = keep[keep != item]
         order = keep[np.lexsort((keep, -scores[keep]))]
         candidates = Candidates(order, scores[order], sources[order].astype(str))
-        context = RequestContext(placement, exclude=frozenset([item]))
+        context = RequestContext(placement, exclude=np.array([item]))
         picks = self._finish(candidates, n, context, anchor=item)
         return Answer(picks, "related")
 
@@ -266,7 +276,7 @@ class RecommendationEngine:
     def cart_complements(self, item_ids: Sequence[str], n: int = 10, placement: str | None = None) -> Answer:
         """Combined rules of every item in the basket, leaving out what is already in it."""
         basket = self.known_items(item_ids)
-        context = RequestContext(placement, exclude=frozenset(basket.tolist()))
+        context = RequestContext(placement, exclude=basket)
         if not len(basket):
             return self._popular_answer(n, context, strategy="popular_fallback")
         scores = self.model.copurchase.score_basket(basket)
@@ -274,9 +284,7 @@ class RecommendationEngine:
         hits = np.flatnonzero(scores > 0)
         order = hits[np.lexsort((hits, -scores[hits]))][: n * OVERFETCH]
         candidates = Candidates(order, scores[order], np.full(len(order), "copurchase"))
-        history = UserHistory(np.array([-1]), sp.csr_matrix((1, len(scores))),
-                              sp.csr_matrix((np.ones(len(basket)), (np.zeros(len(basket), int), basket)), shape=(1, len(scores))))
-        picks = self._finish(candidates, n, context, history)
+        picks = self._finish(candidates, n, context, basket)
         return Answer(picks, "bought_together" if picks and picks[0].source == "copurchase" else "popular_fallback")
 
     # ---- popular ---------------------------------------------------------------------------
@@ -292,7 +300,7 @@ class RecommendationEngine:
         """Popular items scored by their share of the top item's popularity, rules applied."""
         model = self.model.trending if trending else self.model.popularity
         code = self.category_index.get(category) if category is not None else None
-        ids, scores = model.top(n * OVERFETCH, category=code, exclude=np.fromiter(context.exclude, dtype=np.int64))
+        ids, scores = model.top(n * OVERFETCH, category=code, exclude=context.exclude)
         peak = scores[0] if len(scores) and scores[0] > 0 else 1.0
         source = "trending" if trending else "popularity"
         candidates = Candidates(ids, scores / peak, np.full(len(ids), source))
@@ -304,7 +312,7 @@ class RecommendationEngine:
         return [(str(self.model.user_ids[i]), float(s)) for i, s in zip(ids, similarity)]
 
     # ---- re-ranking, fallback and reasons ----------------------------------------------------
-    def _finish(self, candidates: Candidates, n: int, context: RequestContext, history: UserHistory | None = None,
+    def _finish(self, candidates: Candidates, n: int, context: RequestContext, basket: np.ndarray | None = None,
                 session_items: np.ndarray | None = None, anchor: int | None = None, category: str | None = None,
                 trending: bool = False) -> list[Pick]:
         ranked = self.reranker.apply(candidates, context)
@@ -312,13 +320,13 @@ class RecommendationEngine:
         if len(ranked) < n:
             ranked = self._fill_popular(ranked, n, context, category, trending)
         return [
-            Pick(str(self.model.item_ids[i]), float(s), self._reason(i, src, history, session_items, anchor), str(src))
+            Pick(str(self.model.item_ids[i]), float(s), self._reason(i, src, basket, session_items, anchor), str(src))
             for i, s, src in zip(ranked.items, ranked.scores, ranked.sources)
         ]
 
     def _fill_popular(self, ranked: Candidates, n: int, context: RequestContext, category: str | None, trending: bool) -> Candidates:
         model = self.model.trending if trending else self.model.popularity
-        taken = np.union1d(ranked.items, np.fromiter(context.exclude, dtype=np.int64))
+        taken = np.union1d(ranked.items, context.exclude)
         code = self.category_index.get(category) if category is not None else None
         ids, scores = model.top(len(self.model.item_ids), category=code, exclude=taken)
         scores = scale_rows(scores[None, :].astype(np.float32))[0] * 1e-3 if len(scores) else scores
@@ -328,16 +336,17 @@ class RecommendationEngine:
         return Candidates(*(np.concatenate([a, b[:need]]) for a, b in
                             ((ranked.items, filler.items), (ranked.scores, filler.scores), (ranked.sources, filler.sources))))
 
-    def _reason(self, item: int, source: str, history: UserHistory | None, session_items: np.ndarray | None, anchor: int | None) -> str:
+    def _reason(self, item: int, source: str, basket: np.ndarray | None, session_items: np.ndarray | None, anchor: int | None) -> str:
         titles = self.model.titles
         if anchor is not None:
             verb = "bought together with" if source == "copurchase" else "similar to"
             return f"{verb} {titles[anchor]}" if source != "popularity" else "popular right now"
-        if source == "copurchase" and history is not None:
-            basket = history.purchases[0].indices
-            if len(basket):
-                strengths = self.model.copurchase._ranking()[basket, item].toarray().ravel()
-                return f"bought together with {titles[basket[strengths.argmax()]]}"
+        if source == "copurchase" and basket is not None and len(basket):
+            column = slice(self.rules_by_partner.indptr[item], self.rules_by_partner.indptr[item + 1])
+            partners, strengths = self.rules_by_partner.indices[column], self.rules_by_partner.data[column]
+            mine = np.isin(partners, basket)
+            if mine.any():
+                return f"bought together with {titles[partners[mine][np.argmax(strengths[mine])]]}"
         if source == "buy_again":
             return "you bought this before"
         if source in ("als", "item_knn", "ease"):
@@ -355,13 +364,15 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
-def _top_candidates(total: np.ndarray, parts: np.ndarray, names: np.ndarray, k: int, exclude: np.ndarray) -> Candidates:
-    """Best ``k`` items of one user's blended scores, each labelled with its strongest signal."""
-    scores = total.copy()
-    scores[exclude] = -np.inf
-    k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.isfinite(scores[top])]
-    top = top[np.lexsort((top, -scores[top]))]
-    sources = names[np.argmax(parts[:, top], axis=0)] if len(names) else np.full(len(top), "popularity")
-    return Candidates(top.astype(np.int64), scores[top], sources.astype(str))
+def _row_indices(matrix: sp.csr_matrix) -> list[np.ndarray]:
+    """The column indices of each row, sliced straight from the CSR arrays (no row copies)."""
+    return [matrix.indices[start:stop].astype(np.int64) for start, stop in zip(matrix.indptr[:-1], matrix.indptr[1:])]
+
+
+def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``k`` columns of every row, best first (ties toward the lower index)."""
+    k = min(k, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    best = np.take_along_axis(scores, top, axis=1)
+    order = np.lexsort((top, -best), axis=1)
+    return np.take_along_axis(top, order, axis=1), np.take_along_axis(best, order, axis=1)

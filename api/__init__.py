@@ -1,0 +1,47 @@
+"""The Flask service over published model versions: ``create_app(config)`` builds one app.
+
+Blueprints and metrics are imported inside the factory (as in Flask's tutorial) so that importing
+``api`` stays cheap and ``vitrine serve`` can set ``PROMETHEUS_MULTIPROC_DIR`` before any worker
+imports ``prometheus_client``.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings (defaults < ``VITRINE_*`` env < ``config``), blueprints, model store."""
+    from flask_cors import CORS
+
+    from .config import load_settings
+    from .docs import bp as docs_bp
+    from .errors import register_error_handlers
+    from .extension import KEY, Vitrine
+    from .metrics import init_metrics
+    from .model_store import ModelStore, ReloadRefused
+    from .routes import BLUEPRINTS
+
+    app = Flask(__name__)
+    load_settings(app.config, config)
+    app.url_map.merge_slashes = False
+    app.json.sort_keys = False
+    register_error_handlers(app)
+    metrics = init_metrics(app)
+    CORS(app, origins=app.config["CORS_ORIGINS"])
+    for blueprint in (*BLUEPRINTS, docs_bp):
+        app.register_blueprint(blueprint)
+    store = ModelStore(Path(app.config["MODELS_DIR"]), app.config["RELOAD_INTERVAL"],
+                       on_reload=lambda outcome: metrics.reloads.labels(outcome).inc())
+    app.extensions[KEY] = Vitrine(store, metrics, app.config["ADMIN_TOKEN"])
+    try:
+        store.reload()
+    except ReloadRefused as exc:
+        log.warning("starting without a model (%s); /readyz answers 503 until one loads", exc)
+    return app

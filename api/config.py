@@ -1,0 +1,89 @@
+"""Service settings: documented defaults, overridden by ``VITRINE_*`` environment variables.
+
+Every key below can be set as ``VITRINE_<KEY>`` (``VITRINE_MODELS_DIR=/srv/models``). Values are
+read with Flask's ``Config.from_prefixed_env``, which parses JSON first (so ``VITRINE_PORT=9000``
+is the number 9000) and keeps anything else as text. ``vitrine serve`` flags override both.
+
+========================  ===================  ==================================================
+variable                  default              meaning
+========================  ===================  ==================================================
+VITRINE_MODELS_DIR        ``models``           folder holding ``CURRENT`` and the model versions
+VITRINE_ADMIN_TOKEN       (empty: disabled)    bearer token of ``POST /v1/admin/reload``
+VITRINE_HOST              ``127.0.0.1``        address ``vitrine serve`` binds to
+VITRINE_PORT              ``8000``             port ``vitrine serve`` listens on
+VITRINE_WORKERS           ``2``                gunicorn worker processes (about one per core)
+VITRINE_THREADS           ``1``                threads per worker (more than 1: gthread workers)
+VITRINE_TIMEOUT           ``60``               seconds before gunicorn restarts a silent worker
+VITRINE_CORS_ORIGINS      ``*``                comma-separated origins allowed to call ``/v1``
+VITRINE_RELOAD_INTERVAL   ``1.0``              seconds between two looks at ``CURRENT``
+VITRINE_MAX_CONTENT_LENGTH ``2097152``         largest request body in bytes (2 MiB)
+VITRINE_LOG_LEVEL         ``INFO``             log level of ``vitrine serve``
+========================  ===================  ==================================================
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Config
+
+PREFIX = "VITRINE"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set by ``vitrine serve`` before workers import prometheus_client
+DEFAULTS: dict[str, Any] = {
+    "MODELS_DIR": "models",
+    "ADMIN_TOKEN": "",
+    "HOST": "127.0.0.1",
+    "PORT": 8000,
+    "WORKERS": 2,
+    "THREADS": 1,
+    "TIMEOUT": 60,
+    "CORS_ORIGINS": "*",
+    "RELOAD_INTERVAL": 1.0,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "LOG_LEVEL": "INFO",
+}
+_POSITIVE_INTS = ("PORT", "WORKERS", "THREADS", "TIMEOUT", "MAX_CONTENT_LENGTH")
+
+
+def load_settings(config: Config, overrides: Mapping[str, Any] | None = None) -> Config:
+    """Fill ``config`` with the defaults, then ``VITRINE_*`` variables, then ``overrides``; check types."""
+    config.from_mapping(DEFAULTS)
+    config.from_prefixed_env(PREFIX)
+    config.from_mapping(overrides or {})
+    for key in _POSITIVE_INTS:
+        config[key] = _positive_int(key, config[key])
+    config["RELOAD_INTERVAL"] = _non_negative_float("RELOAD_INTERVAL", config["RELOAD_INTERVAL"])
+    for key in ("MODELS_DIR", "ADMIN_TOKEN", "HOST", "LOG_LEVEL"):
+        config[key] = "" if config[key] is None else str(config[key])
+    config["CORS_ORIGINS"] = cors_origins(config["CORS_ORIGINS"])
+    return config
+
+
+def environment_settings(overrides: Mapping[str, Any] | None = None) -> Config:
+    """The settings without building an app (what ``vitrine serve`` needs before forking)."""
+    return load_settings(Config("."), overrides)
+
+
+def cors_origins(value: Any) -> list[str]:
+    """``"*"``, ``"https://a.example,https://b.example"`` or a list, as a list of origins."""
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    origins = [str(item).strip() for item in items if str(item).strip()]
+    return origins or ["*"]
+
+
+def _positive_int(key: str, value: Any) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not text.isascii() or not text.isdigit() \
+            or int(text) < 1:
+        raise ValueError(f"{PREFIX}_{key} must be a positive integer, got {value!r}")
+    return int(text)
+
+
+def _non_negative_float(key: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{PREFIX}_{key} must be a number of seconds, got {value!r}") from None
+    if isinstance(value, bool) or not number >= 0:
+        raise ValueError(f"{PREFIX}_{key} must be a number of seconds >= 0, got {value!r}")
+    return number

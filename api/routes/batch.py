@@ -1,0 +1,53 @@
+"""Picks for up to 10,000 users in one call, streamed as one JSON line per user (NDJSON).
+
+The body is checked before the first byte is sent, so a bad request is an ordinary 400. Users are
+scored in chunks through the engine's batch path, and every line of one call comes from the same
+model version even if a reload happens meanwhile. Should scoring fail midway, the stream ends with
+an ``{"error": ...}`` line instead of the remaining users.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, request
+from prometheus_client import Counter
+
+from ..answers import user_line
+from ..errors import error_body
+from ..extension import served_model, vitrine
+from ..metrics import FALLBACK_STRATEGY
+from ..model_store import Served
+from ..validation import MAX_BATCH_USERS, body_bool, body_id_list, body_n, body_placement, json_body
+
+CHUNK_USERS = 500
+NDJSON = "application/x-ndjson"
+log = logging.getLogger(__name__)
+
+bp = Blueprint("batch", __name__, url_prefix="/v1/recommendations/batch")
+
+
+@bp.post("")
+def batch() -> Response:
+    body = json_body()
+    user_ids = body_id_list(body, "user_ids", MAX_BATCH_USERS, min_items=1)
+    n, placement = body_n(body), body_placement(body)
+    exclude_purchased = body_bool(body, "exclude_purchased", True)
+    served = served_model()
+    fallbacks = vitrine().metrics.fallbacks.labels(request.endpoint)
+    return Response(_lines(served, fallbacks, user_ids, n, exclude_purchased, placement), mimetype=NDJSON)
+
+
+def _lines(served: Served, fallbacks: Counter, user_ids: list[str], n: int, exclude_purchased: bool,
+           placement: str | None) -> Iterator[str]:
+    start = 0
+    try:
+        for start in range(0, len(user_ids), CHUNK_USERS):
+            chunk = user_ids[start:start + CHUNK_USERS]
+            answers = served.engine.recommend_users(chunk, n, exclude_purchased, placement)
+            fallbacks.inc(sum(answer.strategy == FALLBACK_STRATEGY for answer in answers))
+            yield "".join(json.dumps(user_line(served, user, answer)) + "\n" for user, answer in zip(chunk, answers))
+    except Exception:
+        log.exception("batch recommendations failed after %d of %d users", start, len(user_ids))
+        yield json.dumps(error_body("internal_error", f"batch stopped after {start} of {len(user_ids)} users")) + "\n"

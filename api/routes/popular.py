@@ -1,0 +1,23 @@
+"""Best sellers, overall or in one category, optionally trending (recent popularity)."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from ..answers import listing
+from ..errors import APIError
+from ..extension import served_model
+from ..validation import query_bool, query_n, query_placement, query_text
+
+bp = Blueprint("popular", __name__, url_prefix="/v1/popular")
+
+
+@bp.get("")
+def popular() -> dict:
+    n, placement = query_n(request.args), query_placement(request.args)
+    category = query_text(request.args, "category")
+    trending = query_bool(request.args, "trending", False)
+    served = served_model()
+    if category is not None and category not in served.engine.category_index:
+        raise APIError(404, "unknown_category", f"category {category[:100]!r} is not in model version "
+                       f"{served.name}", "category")
+    return listing(served, served.engine.popular(n, category, trending, placement))

@@ -1,0 +1,24 @@
+"""Picks for a live session: anonymous visitors, or known users with what they just did."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from ..answers import listing
+from ..extension import served_model, vitrine
+from ..validation import body_bool, body_n, body_optional_id, body_placement, json_body, session_events
+
+bp = Blueprint("sessions", __name__, url_prefix="/v1/recommendations")
+
+
+@bp.post("")
+def recommend_session() -> dict:
+    """Fold the session's events (unknown items ignored) and the user's history into picks."""
+    body = json_body()
+    user_id = body_optional_id(body, "user_id")
+    events = session_events(body)
+    n, placement = body_n(body), body_placement(body)
+    exclude_purchased = body_bool(body, "exclude_purchased", True)
+    served = served_model()
+    answer = served.engine.recommend_session(events, user_id, n, exclude_purchased, placement)
+    vitrine().metrics.count_fallbacks([answer.strategy])
+    return listing(served, answer)

@@ -1,0 +1,34 @@
+"""Personalized picks and similar users for one customer id."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from ..answers import listing
+from ..errors import APIError
+from ..extension import served_model, vitrine
+from ..validation import query_bool, query_n, query_placement
+
+bp = Blueprint("users", __name__, url_prefix="/v1/users")
+
+
+@bp.get("/<path:user_id>/recommendations")
+def recommendations(user_id: str) -> dict:
+    """Personalized picks; a user the model does not know gets popular items, never a 404."""
+    n, placement = query_n(request.args), query_placement(request.args)
+    exclude_purchased = query_bool(request.args, "exclude_purchased", True)
+    served = served_model()
+    answer = served.engine.recommend_user(user_id, n, exclude_purchased, placement)
+    vitrine().metrics.count_fallbacks([answer.strategy])
+    return listing(served, answer)
+
+
+@bp.get("/<path:user_id>/similar-users")
+def similar_users(user_id: str) -> dict:
+    n = query_n(request.args)
+    served = served_model()
+    if not served.engine.knows_user(user_id):
+        raise APIError(404, "unknown_user", f"user {user_id[:100]!r} is not in model version {served.name}",
+                       "user_id")
+    users = [{"user_id": other, "similarity": round(similarity, 6)}
+             for other, similarity in served.engine.similar_users(user_id, n)]
+    return {"user_id": user_id, "users": users, "model_version": served.name}

@@ -1,0 +1,63 @@
+"""``vitrine export``: CSV and JSON lines for a users file or every user, like the batch endpoint."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from api.export import CSV_COLUMNS, export_picks, load_served
+from training.cli import main
+
+
+@pytest.fixture
+def users_file(tmp_path):
+    path = tmp_path / "users.txt"
+    path.write_text("u00001\n\nu00002\n  ghost-customer  \n", encoding="utf-8")
+    return path
+
+
+def test_export_csv(models_dir, users_file, tmp_path, capsys):
+    out = tmp_path / "picks.csv"
+    assert main(["export", "--users", str(users_file), "--n", "6", "--placement", "email",
+                 "--models-dir", str(models_dir), "--out", str(out), "--quiet"]) == 0
+    with open(out, newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [row["user_id"] for row in rows] == ["u00001"] * 6 + ["u00002"] * 6 + ["ghost-customer"] * 6
+    assert [int(row["rank"]) for row in rows[:6]] == list(range(1, 7))
+    assert all(row["reason"] and float(row["score"]) >= 0 for row in rows)
+    assert "wrote 18 rows for 3 users" in capsys.readouterr().out
+
+
+def test_export_jsonl_matches_the_batch_endpoint(models_dir, users_file, tmp_path, client):
+    out = tmp_path / "picks.jsonl"
+    assert main(["export", "--users", str(users_file), "--n", "4", "--placement", "email",
+                 "--models-dir", str(models_dir), "--out", str(out), "--quiet"]) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    batch = client.post("/v1/recommendations/batch",
+                        json={"user_ids": ["u00001", "u00002", "ghost-customer"], "n": 4, "placement": "email"})
+    assert lines == [json.loads(line) for line in batch.get_data(as_text=True).splitlines()]
+    assert lines[2]["strategy"] == "popular_fallback"
+
+
+def test_export_all_users(models_dir, tmp_path):
+    served = load_served(models_dir)
+    report = export_picks(served, served.version.model.user_ids.tolist(), tmp_path / "all.ndjson", n=2,
+                          progress=False)
+    assert report.users == len(served.version.model.user_ids) == report.rows
+    assert len((tmp_path / "all.ndjson").read_text().splitlines()) == report.users
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--all", "--out", "picks.xlsx"], "--out must end in"),
+    (["--all", "--n", "0", "--out", "picks.csv"], "--n must be"),
+])
+def test_export_bad_arguments(models_dir, tmp_path, capsys, args, message):
+    assert main(["export", "--models-dir", str(models_dir), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_export_without_a_model(tmp_path, capsys):
+    assert main(["export", "--all", "--models-dir", str(tmp_path), "--out", str(tmp_path / "p.csv")]) == 2
+    assert "nothing is published" in capsys.readouterr().err

@@ -1,0 +1,94 @@
+"""Settings from ``VITRINE_*`` variables, and ``vitrine serve`` running gunicorn for real."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from api import create_app
+from api.config import DEFAULTS, environment_settings
+from api.serve import gunicorn_options
+
+
+def test_defaults_are_documented():
+    from api import config
+
+    for key in DEFAULTS:
+        assert f"VITRINE_{key}" in config.__doc__
+
+
+def test_environment_overrides_defaults(monkeypatch, models_dir):
+    monkeypatch.setenv("VITRINE_MODELS_DIR", str(models_dir))
+    monkeypatch.setenv("VITRINE_ADMIN_TOKEN", "12345")
+    monkeypatch.setenv("VITRINE_CORS_ORIGINS", "https://a.example,https://b.example")
+    monkeypatch.setenv("VITRINE_WORKERS", "4")
+    app = create_app()
+    assert app.config["ADMIN_TOKEN"] == "12345" and app.config["WORKERS"] == 4
+    assert app.config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
+    assert app.test_client().get("/readyz").status_code == 200
+    assert create_app({"WORKERS": 3, "MODELS_DIR": str(models_dir)}).config["WORKERS"] == 3
+
+
+@pytest.mark.parametrize("name, value", [("VITRINE_PORT", "eighty"), ("VITRINE_WORKERS", "0"),
+                                         ("VITRINE_RELOAD_INTERVAL", "-1"), ("VITRINE_TIMEOUT", "true")])
+def test_bad_settings_are_refused(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        environment_settings()
+
+
+def test_gunicorn_options():
+    options = gunicorn_options(environment_settings({"PORT": 9123, "WORKERS": 3, "HOST": "0.0.0.0"}))
+    assert options["bind"] == "0.0.0.0:9123" and options["workers"] == 3 and options["preload_app"] is False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_vitrine_serve_runs_gunicorn_workers(models_dir, tmp_path):
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "VITRINE_LOG_LEVEL": "WARNING"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    log = tmp_path / "serve.log"
+    with open(log, "w") as stderr:
+        server = subprocess.Popen([sys.executable, "-m", "training.cli", "serve", "--models-dir", str(models_dir),
+                                   "--port", str(port), "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=stderr)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _get(f"{base}/readyz")[0] == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        for _ in range(6):
+            status, body = _get(f"{base}/v1/users/u00001/recommendations?n=3")
+            assert status == 200 and len(json.loads(body)["items"]) == 3
+        metrics = _get(f"{base}/metrics")[1].decode()
+        assert 'vitrine_http_requests_total{endpoint="users.recommendations",method="GET",status="200"} 6.0' in metrics
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0, log.read_text()
