@@ -12,7 +12,7 @@ DEMO_DIR   ?= data/demo
 MODELS_DIR ?= models
 PORT       ?= 8000
 
-.PHONY: run test bench train demo-data clean
+.PHONY: run test browser bench train demo-data clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,13 +40,23 @@ run: train
 	@echo "  curl -s -X POST http://localhost:$(PORT)/v1/recommendations -H 'Content-Type: application/json' -d '{\"session\": [{\"item_id\": \"p00001\", \"event\": \"view\"}], \"n\": 5}'"
 	@echo "  curl -s -X POST http://localhost:$(PORT)/v1/cart/complements -H 'Content-Type: application/json' -d '{\"items\": [\"p00001\"], \"n\": 5}'"
 	@echo "  API docs: http://localhost:$(PORT)/docs"
+	@echo "  Demo store with the widget: http://localhost:$(PORT)/demo/store"
+	@echo "  Console: http://localhost:$(PORT)/console (sign in with the admin token: VITRINE_ADMIN_TOKEN=... make run)"
 	@echo
 	$(BIN)/vitrine serve --models-dir $(MODELS_DIR) --host 127.0.0.1 --port $(PORT)
 
 demo-data: $(DEMO_DIR)/events.csv
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The browser tests (tests/browser) drive Debian's headless Chromium through its ChromeDriver;
+# install both when missing (CI is a fresh machine where we are root).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium chromium-driver; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

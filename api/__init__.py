@@ -21,12 +21,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask_cors import CORS
 
     from .config import load_settings
+    from .console import bp as console_bp
     from .docs import bp as docs_bp
     from .errors import register_error_handlers
     from .extension import KEY, Vitrine
     from .metrics import init_metrics
     from .model_store import ModelStore, ReloadRefused
     from .routes import BLUEPRINTS
+    from .rules_cache import install_rules
+    from .storefront import bp as storefront_bp
 
     app = Flask(__name__)
     load_settings(app.config, config)
@@ -35,11 +38,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     metrics = init_metrics(app)
     CORS(app, origins=app.config["CORS_ORIGINS"])
-    for blueprint in (*BLUEPRINTS, docs_bp):
+    for blueprint in (*BLUEPRINTS, docs_bp, storefront_bp, console_bp):
         app.register_blueprint(blueprint)
     store = ModelStore(Path(app.config["MODELS_DIR"]), app.config["RELOAD_INTERVAL"],
                        on_reload=lambda outcome: metrics.reloads.labels(outcome).inc())
     app.extensions[KEY] = Vitrine(store, metrics, app.config["ADMIN_TOKEN"])
+    install_rules(app)
     try:
         store.reload()
     except ReloadRefused as exc:

@@ -18,11 +18,21 @@ VITRINE_CORS_ORIGINS      ``*``                comma-separated origins allowed t
 VITRINE_RELOAD_INTERVAL   ``1.0``              seconds between two looks at ``CURRENT``
 VITRINE_MAX_CONTENT_LENGTH ``2097152``         largest request body in bytes (2 MiB)
 VITRINE_LOG_LEVEL         ``INFO``             log level of ``vitrine serve``
+VITRINE_DATA_DIR          ``data``             folder for the service's own files (console key, ...)
+VITRINE_SECRET_KEY        (empty: generated)   signs console sessions; empty: a random key kept in
+                                               ``<DATA_DIR>/secret_key`` (share one across hosts)
+VITRINE_SESSION_COOKIE_SAMESITE ``Strict``     SameSite of the console's session cookie (set
+                                               ``VITRINE_SESSION_COOKIE_SECURE=true`` behind HTTPS)
+VITRINE_DATABASE_URL      (empty: SQLite)      SQLAlchemy URL of the rules and catalog-update store
+                                               (PostgreSQL for several hosts); empty means the
+                                               SQLite file ``<DATA_DIR>/vitrine.db``
+VITRINE_RULES_REFRESH_INTERVAL ``1.0``         seconds between two looks at the rule store's version
 ========================  ===================  ==================================================
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Config
@@ -41,6 +51,11 @@ DEFAULTS: dict[str, Any] = {
     "RELOAD_INTERVAL": 1.0,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "LOG_LEVEL": "INFO",
+    "DATA_DIR": "data",
+    "SECRET_KEY": "",
+    "SESSION_COOKIE_SAMESITE": "Strict",  # console session cookie (HttpOnly is Flask's default)
+    "DATABASE_URL": "",
+    "RULES_REFRESH_INTERVAL": 1.0,
 }
 _POSITIVE_INTS = ("PORT", "WORKERS", "THREADS", "TIMEOUT", "MAX_CONTENT_LENGTH")
 
@@ -52,8 +67,9 @@ def load_settings(config: Config, overrides: Mapping[str, Any] | None = None) ->
     config.from_mapping(overrides or {})
     for key in _POSITIVE_INTS:
         config[key] = _positive_int(key, config[key])
-    config["RELOAD_INTERVAL"] = _non_negative_float("RELOAD_INTERVAL", config["RELOAD_INTERVAL"])
-    for key in ("MODELS_DIR", "ADMIN_TOKEN", "HOST", "LOG_LEVEL"):
+    for key in ("RELOAD_INTERVAL", "RULES_REFRESH_INTERVAL"):
+        config[key] = _non_negative_float(key, config[key])
+    for key in ("MODELS_DIR", "ADMIN_TOKEN", "HOST", "LOG_LEVEL", "DATA_DIR", "SECRET_KEY", "DATABASE_URL"):
         config[key] = "" if config[key] is None else str(config[key])
     config["CORS_ORIGINS"] = cors_origins(config["CORS_ORIGINS"])
     return config
@@ -62,6 +78,13 @@ def load_settings(config: Config, overrides: Mapping[str, Any] | None = None) ->
 def environment_settings(overrides: Mapping[str, Any] | None = None) -> Config:
     """The settings without building an app (what ``vitrine serve`` needs before forking)."""
     return load_settings(Config("."), overrides)
+
+
+def database_url(config: Mapping[str, Any]) -> str:
+    """``DATABASE_URL``, or the SQLite file ``vitrine.db`` in ``DATA_DIR`` when it is empty."""
+    if config["DATABASE_URL"]:
+        return config["DATABASE_URL"]
+    return f"sqlite:///{Path(config['DATA_DIR']).resolve() / 'vitrine.db'}"
 
 
 def cors_origins(value: Any) -> list[str]:

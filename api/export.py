@@ -3,20 +3,32 @@
 Reads the published version directly (no server), scores users in chunks through the engine's
 batch path and writes either CSV (``user_id,rank,item_id,score,reason``, one row per pick) or JSON
 lines (``{"user_id", "items", "strategy", "model_version"}``, the batch endpoint's lines).
+
+With ``jobs`` > 1, parts of the user list are scored in that many joblib processes; each loads the
+same version folder once, read-only (factors and Annoy indexes are memory-mapped), and renders its
+part as text. Parts are written in order and cut on the same chunk boundaries as one process, so the
+file is the same whatever ``jobs`` is.
+
+``columns`` adds fields of each customer's profile (``PROFILE_COLUMNS``: stage, live segments and
+predictions) after the picks' columns, or to each JSON line; ``segment_user_ids`` lists a segment's
+customers for ``vitrine export --segment``.
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import IO
 
+from joblib import Parallel, delayed
 from tqdm import tqdm
 
-from recommender.engine import Answer
+from recommender.engine import Reranker
+from recommender.profiles import AUDIENCES
 from training.artifacts import load_artifacts
 from training.publish import read_current
 
@@ -24,8 +36,10 @@ from .answers import user_line
 from .model_store import Served, serve_version
 
 CHUNK_USERS = 500
+PART_USERS = 8 * CHUNK_USERS  # users a worker process scores per task (whole chunks only)
 CSV_COLUMNS = ("user_id", "rank", "item_id", "score", "reason")
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+PROFILE_COLUMNS = ("stage", "segments", "p_buy_30d", "p_buy_90d", "predicted_value_12m")
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,17 @@ class ExportReport:
     @property
     def users_per_second(self) -> float:
         return self.users / self.seconds if self.seconds > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class Picks:
+    """What to write for every user: the format and the engine's request options."""
+
+    kind: str
+    n: int
+    placement: str | None
+    exclude_purchased: bool
+    columns: tuple[str, ...] = ()
 
 
 def load_served(models_dir: Path) -> Served:
@@ -54,6 +79,25 @@ def read_user_ids(path: Path) -> list[str]:
         return [line.strip() for line in file if line.strip()]
 
 
+def segment_user_ids(served: Served, name: str) -> list[str]:
+    """The customers of stage or live segment ``name``, highest predicted 12-month value first."""
+    profiles = served.version.profiles
+    if profiles is None:
+        raise ValueError(f"model version {served.name} has no customer profiles: train it again")
+    if name not in AUDIENCES:
+        raise ValueError(f"--segment must be one of {', '.join(AUDIENCES)}, got {name!r}")
+    return profiles.user_ids[profiles.members(name)].tolist()
+
+
+def _profile_fields(served: Served, user_id: str, columns: tuple[str, ...]) -> dict:
+    """The requested profile fields of one customer (empty values for customers without a profile)."""
+    profiles = served.version.profiles
+    index = profiles.index_of(user_id) if profiles is not None else -1
+    card = profiles.card(index) if index >= 0 else {}
+    fields = {**card, "segments": " ".join(card.get("segments", []))}
+    return {name: fields.get(name) for name in columns}
+
+
 def output_format(out: Path) -> str:
     try:
         return FORMATS[out.suffix.lower()]
@@ -62,44 +106,70 @@ def output_format(out: Path) -> str:
 
 
 def export_picks(served: Served, user_ids: Sequence[str], out: Path, n: int = 6, placement: str | None = None,
-                 exclude_purchased: bool = True, progress: bool = True) -> ExportReport:
-    """Write the picks of ``user_ids`` to ``out`` (format from its suffix); returns counts and timing."""
-    kind = output_format(out)
+                 exclude_purchased: bool = True, progress: bool = True, jobs: int = 1,
+                 columns: Sequence[str] = ()) -> ExportReport:
+    """Write the picks of ``user_ids`` to ``out`` (format from its suffix) using ``jobs`` processes,
+    with the profile ``columns`` of each user; returns counts and timing."""
+    if jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {jobs}")
+    picks = Picks(output_format(out), n, placement, exclude_purchased, tuple(columns))
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     rows = 0
     with open(out, "w", encoding="utf-8", newline="") as file, \
             tqdm(total=len(user_ids), unit="user", disable=not progress) as bar:
-        write = _csv_writer(file) if kind == "csv" else _jsonl_writer(file, served)
-        for chunk, answers in _answers(served, user_ids, n, exclude_purchased, placement):
-            rows += write(chunk, answers)
-            bar.update(len(chunk))
+        if picks.kind == "csv":
+            file.write(",".join(CSV_COLUMNS + picks.columns) + "\n")
+        for users, text, count in _parts(served, user_ids, picks, jobs):
+            file.write(text)
+            rows += count
+            bar.update(users)
     return ExportReport(len(user_ids), rows, time.perf_counter() - started, served.name)
 
 
-def _answers(served: Served, user_ids: Sequence[str], n: int, exclude_purchased: bool,
-             placement: str | None) -> Iterator[tuple[Sequence[str], list[Answer]]]:
+def _parts(served: Served, user_ids: Sequence[str], picks: Picks, jobs: int) -> Iterator[tuple[int, str, int]]:
+    """``(users, text, rows)`` of consecutive parts of ``user_ids``, in order."""
+    if jobs == 1:
+        for start in range(0, len(user_ids), CHUNK_USERS):
+            chunk = user_ids[start:start + CHUNK_USERS]
+            yield len(chunk), *_render(served, chunk, picks)
+        return
+    folder = str(served.version.path)
+    parts = [list(user_ids[start:start + PART_USERS]) for start in range(0, len(user_ids), PART_USERS)]
+    reranker = served.engine.reranker  # the business rules travel with each part
+    rendered = Parallel(n_jobs=jobs, return_as="generator")(delayed(_render_part)(folder, part, picks, reranker)
+                                                             for part in parts)
+    for part, (text, count) in zip(parts, rendered):
+        yield len(part), text, count
+
+
+def _render_part(folder: str, user_ids: list[str], picks: Picks, reranker: Reranker) -> tuple[str, int]:
+    """In a worker process: the text of one part, scored chunk by chunk like a single process."""
+    served = replace(_served_at(folder), engine=_served_at(folder).engine.with_reranker(reranker))
+    texts, rows = [], 0
     for start in range(0, len(user_ids), CHUNK_USERS):
-        chunk = user_ids[start:start + CHUNK_USERS]
-        yield chunk, served.engine.recommend_users(chunk, n, exclude_purchased, placement)
+        text, count = _render(served, user_ids[start:start + CHUNK_USERS], picks)
+        texts.append(text)
+        rows += count
+    return "".join(texts), rows
 
 
-def _csv_writer(file: IO[str]):
-    writer = csv.writer(file, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-
-    def write(chunk: Sequence[str], answers: list[Answer]) -> int:
-        rows = [(user, rank, pick.item_id, round(pick.score, 6), pick.reason)
-                for user, answer in zip(chunk, answers) for rank, pick in enumerate(answer.picks, 1)]
-        writer.writerows(rows)
-        return len(rows)
-
-    return write
+@lru_cache(maxsize=1)
+def _served_at(folder: str) -> Served:
+    """The version in ``folder``, loaded once per worker process."""
+    return serve_version(load_artifacts(Path(folder)))
 
 
-def _jsonl_writer(file: IO[str], served: Served):
-    def write(chunk: Sequence[str], answers: list[Answer]) -> int:
-        file.write("".join(json.dumps(user_line(served, user, answer)) + "\n" for user, answer in zip(chunk, answers)))
-        return len(chunk)
-
-    return write
+def _render(served: Served, chunk: Sequence[str], picks: Picks) -> tuple[str, int]:
+    """One chunk of users scored in one batch, as CSV rows or JSON lines, and its row count."""
+    answers = served.engine.recommend_users(chunk, picks.n, picks.exclude_purchased, picks.placement)
+    extra = {user: _profile_fields(served, user, picks.columns) for user in chunk} if picks.columns else {}
+    if picks.kind == "jsonl":
+        lines = [json.dumps({**user_line(served, user, answer), **extra.get(user, {})}) + "\n"
+                 for user, answer in zip(chunk, answers)]
+        return "".join(lines), len(lines)
+    rows = [(user, rank, pick.item_id, round(pick.score, 6), pick.reason, *extra.get(user, {}).values())
+            for user, answer in zip(chunk, answers) for rank, pick in enumerate(answer.picks, 1)]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return text.getvalue(), len(rows)

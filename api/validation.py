@@ -26,6 +26,8 @@ MAX_BATCH_USERS = 10_000
 MAX_SESSION_EVENTS = 1_000
 MAX_CART_ITEMS = 500
 PLACEMENT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1_000
 EVENT_ALIASES = {
     "view": "view", "cart": "cart", "purchase": "purchase",
     "addtocart": "cart", "add_to_cart": "cart", "transaction": "purchase", "order": "purchase",
@@ -57,6 +59,16 @@ def query_bool(args: MultiDict, name: str, default: bool) -> bool:
 
 def query_placement(args: MultiDict) -> str | None:
     return _check_placement(args.get("placement"), "placement")
+
+
+def query_limit(args: MultiDict) -> int:
+    """``limit``: page size of a listing, 1 to ``MAX_LIMIT``."""
+    raw = args.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
+        raise bad_request(f"limit must be an integer from 1 to {MAX_LIMIT:,}, got {raw[:20]!r}", "limit")
+    return int(raw)
 
 
 def query_text(args: MultiDict, name: str) -> str | None:

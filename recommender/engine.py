@@ -1,13 +1,16 @@
 """The serving request path: history lookup → candidates → scoring → re-ranking → fallback.
 
 Speaks external ids at its edges and integer indices inside. Business rules plug in as a
-``Reranker``: candidate list in, filtered and re-ranked list out. Whatever the rules leave short
-of ``n`` is filled from popular items (each item once), so a widget always gets an answer.
+``Reranker``: candidate list in, filtered and re-ranked list out. When the rules leave fewer than
+``n`` candidates, the candidate set grows (from the first ``n × OVERFETCH`` to every item the
+signal scores) and then popular items are added behind it (each item once, marked ``fallback``),
+and the rules see that whole pool, so a widget always gets an answer that respects them.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol, Sequence
+from typing import Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
@@ -50,26 +53,56 @@ class Candidates:
     items: np.ndarray
     scores: np.ndarray
     sources: np.ndarray
+    fallback: np.ndarray | None = None  # True for popular items added only to fill the list
 
     def __len__(self) -> int:
         return len(self.items)
 
+    @property
+    def tiers(self) -> np.ndarray:
+        """0 for candidates, 1 for fill-up items: re-ranking never lifts a fill-up item above a candidate."""
+        return np.zeros(len(self.items), np.int8) if self.fallback is None else self.fallback.astype(np.int8)
+
     def take(self, keep: np.ndarray) -> "Candidates":
-        return Candidates(self.items[keep], self.scores[keep], self.sources[keep])
+        fallback = None if self.fallback is None else self.fallback[keep]
+        return Candidates(self.items[keep], self.scores[keep], self.sources[keep], fallback)
 
 
 @dataclass(frozen=True)
 class RequestContext:
-    """What a re-ranker may look at: where the list is shown and for whom."""
+    """What a re-ranker may look at: where the list is shown, for whom and when.
+
+    ``exclude`` are items the list must not hold (the anchor item, the basket, recent purchases);
+    ``now`` is seconds since the epoch (``None``: the current time); ``segments`` are the
+    customer segments the visitor belongs to, for rules aimed at an audience.
+    """
 
     placement: str | None = None
     user_id: str | None = None
     known_user: bool = False
     exclude: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    now: float | None = None
+    segments: frozenset[str] = frozenset()
 
 
 class Reranker(Protocol):
     def apply(self, candidates: Candidates, context: RequestContext) -> Candidates: ...
+
+
+@dataclass(frozen=True)
+class PurchaseRule:
+    """Whether a placement leaves out what the user bought, and after how many days an item may come
+    back (``None``: never)."""
+
+    exclude: bool = True
+    after_days: float | None = None
+
+
+@runtime_checkable
+class PurchasePolicy(Protocol):
+    """A re-ranker that also decides, per placement, which past purchases are left out."""
+
+    def purchase_rule(self, placement: str | None) -> PurchaseRule: ...
 
 
 class KeepAll:
@@ -107,6 +140,7 @@ class ServingModel:
     blend_weights: Mapping[str, Mapping[str, float]]
     interactions: InteractionConfig
     scoring: str = "exact"
+    last_purchase: sp.csr_matrix | None = None  # users × items, days from the last purchase to the data's end
 
 
 class ApproximateALS:
@@ -153,6 +187,23 @@ class RecommendationEngine:
         copurchase = model.copurchase
         self.rules_by_partner = (copurchase.lift_ if copurchase.rank_by == "lift" else copurchase.confidence_).tocsc()
 
+    def with_reranker(self, reranker: Reranker) -> "RecommendationEngine":
+        """The same engine, sharing every model and index, answering through ``reranker``."""
+        engine = copy.copy(self)
+        engine.reranker = reranker
+        return engine
+
+    def request_context(self, placement: str | None, user_id: str | None = None,
+                        exclude: np.ndarray | None = None) -> RequestContext:
+        """What the re-ranker learns about one request."""
+        known = user_id is not None and user_id in self.user_index
+        excluded = np.array([], dtype=np.int64) if exclude is None else np.asarray(exclude, dtype=np.int64)
+        return RequestContext(placement, user_id, known_user=known, exclude=excluded)
+
+    def purchase_rule(self, placement: str | None) -> PurchaseRule:
+        """The placement's rule for past purchases, from the re-ranker when it has one."""
+        return self.reranker.purchase_rule(placement) if isinstance(self.reranker, PurchasePolicy) else PurchaseRule()
+
     # ---- lookups -------------------------------------------------------------------------
     def knows_user(self, user_id: str) -> bool:
         return user_id in self.user_index
@@ -182,7 +233,7 @@ class RecommendationEngine:
                                                                    [user_ids[i] for i in chunk], "personalized")):
                 answers[position] = answer
         for position in np.flatnonzero(rows < 0):
-            context = RequestContext(placement, user_ids[position], known_user=False)
+            context = self.request_context(placement, user_ids[position])
             answers[position] = self._popular_answer(n, context, strategy="popular_fallback")
         return answers
 
@@ -193,13 +244,12 @@ class RecommendationEngine:
         seen = items >= 0
         row = self.user_index.get(user_id, -1) if user_id is not None else -1
         if not seen.any() and row < 0:
-            context = RequestContext(placement, user_id, known_user=False)
+            context = self.request_context(placement, user_id)
             return self._popular_answer(n, context, strategy="popular_fallback")
         session = [e for e, ok in zip(events, seen) if ok]
         history = self._session_history(row, items[seen], session)
-        answer = self._personalized(history, n, exclude_purchased, placement, [user_id], "session",
-                                    session_items=items[seen])[0]
-        return answer
+        return self._personalized(history, n, exclude_purchased, placement, [user_id], "session",
+                                  session_items=items[seen], purchase_rows=np.array([row]))[0]
 
     def _session_history(self, row: int, items: np.ndarray, events: Sequence[SessionEvent]) -> UserHistory:
         n_items = len(self.model.item_ids)
@@ -215,14 +265,21 @@ class RecommendationEngine:
         return UserHistory(np.array([-1]), sp.csr_matrix(session), sp.csr_matrix(basket))
 
     def _personalized(self, history: UserHistory, n: int, exclude_purchased: bool, placement: str | None,
-                      user_ids: Sequence[str | None], strategy: str, session_items: np.ndarray | None = None) -> list[Answer]:
-        """Blend, mask and cut the whole batch at once; only re-ranking and reasons run per user."""
+                      user_ids: Sequence[str | None], strategy: str, session_items: np.ndarray | None = None,
+                      purchase_rows: np.ndarray | None = None) -> list[Answer]:
+        """Blend, mask and cut the whole batch at once; only re-ranking and reasons run per user.
+
+        ``purchase_rows`` are the users' rows in ``last_purchase`` (default: ``history.users``)."""
+        rule = self.purchase_rule(placement)
+        exclude_purchased = exclude_purchased and rule.exclude
         blend = self.blends["new_items" if exclude_purchased else "all_purchases"]
         parts = blend.score_components(history)
         names = np.array(list(parts))
         total = sum(parts.values())
         baskets = _row_indices(history.purchases)
-        excluded = [self._exclusions(basket, exclude_purchased, session_items) for basket in baskets]
+        purchase_rows = history.users if purchase_rows is None else purchase_rows
+        excluded = [self._exclusions(basket, exclude_purchased, session_items, row, rule.after_days)
+                    for basket, row in zip(baskets, purchase_rows)]
         rows = np.repeat(np.arange(len(history)), [len(e) for e in excluded])
         total[rows, np.concatenate(excluded) if excluded else rows] = -np.inf
         top, scores = _top_k(total, n * OVERFETCH)
@@ -231,26 +288,45 @@ class RecommendationEngine:
         for u in range(len(history)):
             finite = np.isfinite(scores[u])
             candidates = Candidates(top[u][finite], scores[u][finite], sources[u][finite])
-            known = bool(history.users[u] >= 0) or (user_ids[u] in self.user_index)
-            context = RequestContext(placement, user_ids[u], known_user=known, exclude=excluded[u])
-            picks = self._finish(candidates, n, context, baskets[u], session_items)
+            context = self.request_context(placement, user_ids[u], excluded[u])
+            grow = _Scored(total[u], [part[u] for part in parts.values()], names)
+            picks = self._finish(candidates, n, context, grow, baskets[u], session_items)
             answers.append(Answer(picks, strategy if picks and picks[0].source != "popularity" else "popular_fallback"))
         return answers
 
-    @staticmethod
-    def _exclusions(basket: np.ndarray, exclude_purchased: bool, session_items: np.ndarray | None) -> np.ndarray:
-        excluded = basket if exclude_purchased else np.array([], dtype=np.int64)
+    def _exclusions(self, basket: np.ndarray, exclude_purchased: bool, session_items: np.ndarray | None,
+                    row: int, after_days: float | None) -> np.ndarray:
+        excluded = self._recent_purchases(basket, row, after_days) if exclude_purchased else np.array([], np.int64)
         if session_items is not None:
             excluded = np.union1d(excluded, session_items)
         return np.asarray(excluded, dtype=np.int64)
+
+    def _recent_purchases(self, basket: np.ndarray, row: int, after_days: float | None) -> np.ndarray:
+        """The basket less the items whose last purchase is at least ``after_days`` old (consumables)."""
+        ages = self.model.last_purchase
+        if after_days is None or ages is None or row < 0:
+            return basket
+        part = slice(ages.indptr[row], ages.indptr[row + 1])
+        return np.setdiff1d(basket, ages.indices[part][ages.data[part] >= after_days])
 
     # ---- item-based ------------------------------------------------------------------------
     def related_items(self, item_id: str, n: int = 10, placement: str | None = None) -> Answer:
         """Nearest item vectors (cosine, Annoy) blended with the item's co-purchase partners."""
         item = self.item(item_id)
-        ids, cosine = self.model.indexes["items"].query_item(item, n * OVERFETCH)
-        partners = self.model.copurchase.bought_together(item, n * OVERFETCH)
-        scores = np.zeros(len(self.model.item_ids), dtype=np.float32)
+        context = self.request_context(placement, exclude=np.array([item]))
+        picks = self._finish(self._related(item, n * OVERFETCH), n, context, lambda: self._related(item, None),
+                             anchor=item)
+        return Answer(picks, "related")
+
+    def _related(self, item: int, k: int | None) -> Candidates:
+        """Annoy's ``k`` nearest items, or every item by exact cosine when ``k`` is None, plus partners."""
+        n_items = len(self.model.item_ids)
+        if k is None:
+            ids, cosine = np.arange(n_items), self.item_unit @ self.item_unit[item]
+        else:
+            ids, cosine = self.model.indexes["items"].query_item(item, k)
+        partners = self.model.copurchase.bought_together(item, n_items if k is None else k)
+        scores = np.zeros(n_items, dtype=np.float32)
         sources = np.full(len(scores), "als", dtype=object)
         scores[ids] = 0.5 * np.clip(cosine, 0, None)
         if len(partners.ids):
@@ -260,38 +336,48 @@ class RecommendationEngine:
         keep = np.union1d(ids, partners.ids).astype(np.int64)
         keep = keep[keep != item]
         order = keep[np.lexsort((keep, -scores[keep]))]
-        candidates = Candidates(order, scores[order], sources[order].astype(str))
-        context = RequestContext(placement, exclude=np.array([item]))
-        picks = self._finish(candidates, n, context, anchor=item)
-        return Answer(picks, "related")
+        return Candidates(order, scores[order], sources[order].astype(str))
 
-    def bought_together(self, item_id: str, n: int = 10):
-        """The item's association-rule partners with support, confidence and lift."""
-        partners = self.model.copurchase.bought_together(self.item(item_id), n)
+    def bought_together(self, item_id: str, n: int = 10, placement: str | None = None) -> list[dict]:
+        """The item's association-rule partners with support, confidence and lift, rules applied
+        (an item a rule pins without being a partner has zeros); never filled with other items."""
+        item = self.item(item_id)
+        context = self.request_context(placement, exclude=np.array([item]))
+        partners = self.model.copurchase.bought_together(item, n * OVERFETCH)
+        ranked = self.reranker.apply(_partner_candidates(partners), context)
+        if len(ranked) < n and len(partners.ids) == n * OVERFETCH:
+            partners = self.model.copurchase.bought_together(item, len(self.model.item_ids))
+            ranked = self.reranker.apply(_partner_candidates(partners), context)
+        stats = {i: (s, c, l) for i, s, c, l in zip(partners.ids.tolist(), partners.support, partners.confidence,
+                                                   partners.lift)}
         return [
-            {"item_id": str(self.model.item_ids[i]), "support": float(s), "confidence": float(c), "lift": float(l)}
-            for i, s, c, l in zip(partners.ids, partners.support, partners.confidence, partners.lift)
+            dict(zip(("item_id", "support", "confidence", "lift"),
+                     (str(self.model.item_ids[i]), *map(float, stats.get(i, (0.0, 0.0, 0.0))))))
+            for i in ranked.items[:n].tolist()
         ]
 
     def cart_complements(self, item_ids: Sequence[str], n: int = 10, placement: str | None = None) -> Answer:
         """Combined rules of every item in the basket, leaving out what is already in it."""
         basket = self.known_items(item_ids)
-        context = RequestContext(placement, exclude=basket)
+        context = self.request_context(placement, exclude=basket)
         if not len(basket):
             return self._popular_answer(n, context, strategy="popular_fallback")
         scores = self.model.copurchase.score_basket(basket)
         scores[basket] = 0
         hits = np.flatnonzero(scores > 0)
-        order = hits[np.lexsort((hits, -scores[hits]))][: n * OVERFETCH]
-        candidates = Candidates(order, scores[order], np.full(len(order), "copurchase"))
-        picks = self._finish(candidates, n, context, basket)
+        ranked = hits[np.lexsort((hits, -scores[hits]))]
+
+        def best(k: int | None) -> Candidates:
+            return Candidates(ranked[:k], scores[ranked[:k]], np.full(len(ranked[:k]), "copurchase"))
+
+        picks = self._finish(best(n * OVERFETCH), n, context, lambda: best(None), basket)
         return Answer(picks, "bought_together" if picks and picks[0].source == "copurchase" else "popular_fallback")
 
     # ---- popular ---------------------------------------------------------------------------
     def popular(self, n: int = 10, category: str | None = None, trending: bool = False, placement: str | None = None) -> Answer:
         if category is not None and category not in self.category_index:
             raise UnknownItemError(f"category {category!r}")
-        context = RequestContext(placement)
+        context = self.request_context(placement)
         return self._popular_answer(n, context, category=category, trending=trending,
                                     strategy="trending" if trending else "popular")
 
@@ -300,11 +386,17 @@ class RecommendationEngine:
         """Popular items scored by their share of the top item's popularity, rules applied."""
         model = self.model.trending if trending else self.model.popularity
         code = self.category_index.get(category) if category is not None else None
+        source = "trending" if trending else "popularity"
         ids, scores = model.top(n * OVERFETCH, category=code, exclude=context.exclude)
         peak = scores[0] if len(scores) and scores[0] > 0 else 1.0
-        source = "trending" if trending else "popularity"
+
+        def every() -> Candidates:
+            ids, scores = model.top(len(self.model.item_ids), category=code, exclude=context.exclude)
+            return Candidates(ids, scores / peak, np.full(len(ids), source))
+
         candidates = Candidates(ids, scores / peak, np.full(len(ids), source))
-        return Answer(self._finish(candidates, n, context, category=category, trending=trending), strategy)
+        picks = self._finish(candidates, n, context, every, category=category, trending=trending)
+        return Answer(picks, strategy)
 
     # ---- similar users ---------------------------------------------------------------------
     def similar_users(self, user_id: str, n: int = 10) -> list[tuple[str, float]]:
@@ -312,32 +404,41 @@ class RecommendationEngine:
         return [(str(self.model.user_ids[i]), float(s)) for i, s in zip(ids, similarity)]
 
     # ---- re-ranking, fallback and reasons ----------------------------------------------------
-    def _finish(self, candidates: Candidates, n: int, context: RequestContext, basket: np.ndarray | None = None,
+    def _finish(self, candidates: Candidates, n: int, context: RequestContext,
+                grow: Callable[[], Candidates] | None = None, basket: np.ndarray | None = None,
                 session_items: np.ndarray | None = None, anchor: int | None = None, category: str | None = None,
                 trending: bool = False) -> list[Pick]:
+        """Re-rank; when fewer than ``n`` remain, re-rank every candidate ``grow`` gives, then that
+        pool with popular items behind it; cut to ``n`` and explain each pick."""
         ranked = self.reranker.apply(candidates, context)
-        ranked = ranked.take(np.arange(min(n, len(ranked))))
+        if len(ranked) < n and grow is not None:
+            candidates = grow()
+            ranked = self.reranker.apply(candidates, context)
         if len(ranked) < n:
-            ranked = self._fill_popular(ranked, n, context, category, trending)
+            ranked = self.reranker.apply(self._with_popular(candidates, context, category, trending), context)
+        ranked = ranked.take(np.arange(min(n, len(ranked))))
         return [
             Pick(str(self.model.item_ids[i]), float(s), self._reason(i, src, basket, session_items, anchor), str(src))
             for i, s, src in zip(ranked.items, ranked.scores, ranked.sources)
         ]
 
-    def _fill_popular(self, ranked: Candidates, n: int, context: RequestContext, category: str | None, trending: bool) -> Candidates:
+    def _with_popular(self, candidates: Candidates, context: RequestContext, category: str | None,
+                      trending: bool) -> Candidates:
+        """``candidates`` followed by every other popular item (tiny scores, marked ``fallback``)."""
         model = self.model.trending if trending else self.model.popularity
-        taken = np.union1d(ranked.items, context.exclude)
+        taken = np.union1d(candidates.items, context.exclude)
         code = self.category_index.get(category) if category is not None else None
         ids, scores = model.top(len(self.model.item_ids), category=code, exclude=taken)
         scores = scale_rows(scores[None, :].astype(np.float32))[0] * 1e-3 if len(scores) else scores
-        filler = self.reranker.apply(Candidates(ids, scores, np.full(len(ids), "popularity")), context)
-        filler = filler.take(np.isin(filler.items, ranked.items, invert=True))
-        need = n - len(ranked)
-        return Candidates(*(np.concatenate([a, b[:need]]) for a, b in
-                            ((ranked.items, filler.items), (ranked.scores, filler.scores), (ranked.sources, filler.sources))))
+        filler = Candidates(ids, scores, np.full(len(ids), "popularity"), np.ones(len(ids), dtype=bool))
+        return Candidates(*(np.concatenate([a, b]) for a, b in (
+            (candidates.items, filler.items), (candidates.scores, filler.scores),
+            (candidates.sources.astype(str), filler.sources), (candidates.tiers.astype(bool), filler.fallback))))
 
     def _reason(self, item: int, source: str, basket: np.ndarray | None, session_items: np.ndarray | None, anchor: int | None) -> str:
         titles = self.model.titles
+        if source == "pinned":
+            return "featured"
         if anchor is not None:
             verb = "bought together with" if source == "copurchase" else "similar to"
             return f"{verb} {titles[anchor]}" if source != "popularity" else "popular right now"
@@ -357,6 +458,23 @@ class RecommendationEngine:
         if source == "trending":
             return "trending now"
         return f"popular in {self.model.category_names[self.model.item_category[item]]}"
+
+
+class _Scored:
+    """Every item one user's blend scored (finite), best first: the grown candidate set."""
+
+    def __init__(self, total: np.ndarray, parts: list[np.ndarray], names: np.ndarray) -> None:
+        self.total, self.parts, self.names = total, parts, names
+
+    def __call__(self) -> Candidates:
+        ids = np.flatnonzero(np.isfinite(self.total))
+        order = ids[np.lexsort((ids, -self.total[ids]))]
+        sources = self.names[np.argmax([part[order] for part in self.parts], axis=0)] if len(order) else self.names[:0]
+        return Candidates(order, self.total[order], sources)
+
+
+def _partner_candidates(partners) -> Candidates:
+    return Candidates(partners.ids.astype(np.int64), partners.lift, np.full(len(partners.ids), "copurchase"))
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -10,3 +10,12 @@ class NotFittedError(RuntimeError):
 
 class UnknownItemError(KeyError):
     """An item index or id is not part of the fitted model."""
+
+
+class FieldError(ValueError):
+    """A rule, placement setting or catalog value that is not valid; ``field`` names the culprit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

@@ -1,6 +1,30 @@
 """Shared fixtures: a seeded random generator and scratch folders."""
+import os
+import shutil
+import tempfile
+
 import numpy as np
 import pytest
+
+SCRATCH_SETTINGS = ("VITRINE_DATA_DIR", "VITRINE_DATABASE_URL")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Apps built by tests (even at collection time) keep their files, such as the rule store,
+    in a scratch folder instead of ./data, whatever the environment says."""
+    config.vitrine_saved = {name: os.environ.get(name) for name in SCRATCH_SETTINGS}
+    config.vitrine_data = tempfile.mkdtemp(prefix="vitrine-tests-")
+    os.environ["VITRINE_DATA_DIR"] = config.vitrine_data
+    os.environ["VITRINE_DATABASE_URL"] = ""
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config.vitrine_data, ignore_errors=True)
+    for name, value in config.vitrine_saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture

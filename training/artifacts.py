@@ -11,7 +11,9 @@ loading a model can never run code. Large arrays are memory-mapped.
 <version>/copurchase.npz popularity.npz trending.npz item_knn.npz
 <version>/ease.npy                        only for catalogs small enough for a dense item × item matrix
 <version>/confidence.npz purchases.npz    each user's training history (fold-in, buy again)
+<version>/last_purchase.npz                days from each user's last purchase of an item to the data's end
 <version>/catalog.json                     catalog snapshot
+<version>/profiles.npz segments.json       customers' stages, RFM, predictions; segment summary (training/profiles.py)
 <version>/items.ann users.ann items_dot.ann
 ```
 """
@@ -34,9 +36,11 @@ from recommender.ease import EASEModel
 from recommender.engine import ServingModel
 from recommender.item_knn import ItemKNNModel
 from recommender.popularity import PopularityModel
+from recommender.profiles import CustomerProfiles
 
 from .config import TrainConfig, config_from_dict
-from .dataset import Dataset
+from .dataset import Dataset, last_purchase_ages
+from .profiles import load_profiles, save_profiles
 from .models import FittedModels
 
 FORMAT = 1
@@ -93,8 +97,9 @@ def _catalog_records(catalog: pd.DataFrame) -> list[dict]:
 
 
 def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: FittedModels,
-                    config: TrainConfig, manifest: dict) -> dict:
+                    config: TrainConfig, manifest: dict, profiles: CustomerProfiles | None = None) -> dict:
     """Write every file of a version into ``folder``; returns what the manifest must add."""
+    added = {"profiles": save_profiles(folder, profiles)} if profiles is not None else {}
     np.save(folder / "users.npy", data.user_ids)
     np.save(folder / "items.npy", data.item_ids)
     np.save(folder / "categories.npy", data.category_names)
@@ -109,6 +114,7 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
         np.save(folder / "ease.npy", models.ease.weights_)
     sp.save_npz(folder / "confidence.npz", models.confidence)
     sp.save_npz(folder / "purchases.npz", models.purchases)
+    sp.save_npz(folder / "last_purchase.npz", last_purchase_ages(data, models.now))
     (folder / "catalog.json").write_text(json.dumps(_catalog_records(catalog)))
     return {
         "format": FORMAT,
@@ -118,6 +124,7 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
         "scoring": _scoring_choice(models, config),
         "blend": config.blend,
         "libraries": {name: package_version(name) for name in LIBRARIES} | {"python": platform.python_version()},
+        **added,
     }
 
 
@@ -129,6 +136,7 @@ class ModelVersion:
     manifest: dict
     model: ServingModel
     catalog: dict[str, dict]
+    profiles: CustomerProfiles | None = None
 
     @property
     def version(self) -> str:
@@ -149,12 +157,13 @@ def load_artifacts(folder: Path) -> ModelVersion:
             raise ArtifactError(f"{folder}: artifact format {manifest.get('format')!r}, expected {FORMAT}")
         catalog = {str(row["item_id"]): row for row in json.loads((folder / "catalog.json").read_text())}
         model = _load_model(folder, manifest, catalog)
+        profiles = load_profiles(folder, model.user_ids, model.category_names) if "profiles" in manifest else None
     except ArtifactError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ArtifactError(f"{folder}: cannot load model version: {exc}") from exc
     _check_shapes(folder, model)
-    return ModelVersion(folder, manifest, model, catalog)
+    return ModelVersion(folder, manifest, model, catalog, profiles=profiles)
 
 
 def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> ServingModel:
@@ -185,7 +194,13 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
         blend_weights=config.blend,
         interactions=config.interactions,
         scoring=manifest["scoring"]["method"],
+        last_purchase=_load_optional_csr(folder / "last_purchase.npz"),
     )
+
+
+def _load_optional_csr(path: Path) -> sp.csr_matrix | None:
+    """A matrix that versions published before it existed do not have."""
+    return sp.load_npz(path).tocsr() if path.exists() else None
 
 
 def _load_ease(path: Path, config: TrainConfig) -> EASEModel | None:
@@ -202,6 +217,7 @@ def _check_shapes(folder: Path, model: ServingModel) -> None:
         "item_factors.npy": model.als.item_factors_.shape[0] == n_items,
         "confidence.npz": model.confidence.shape == (n_users, n_items),
         "purchases.npz": model.purchases.shape == (n_users, n_items),
+        "last_purchase.npz": model.last_purchase is None or model.last_purchase.shape == (n_users, n_items),
         "popularity.npz": len(model.popularity.scores_) == n_items,
         "item_category.npy": len(model.item_category) == n_items,
         "items.ann": model.indexes["items"].n_items_ == n_items,

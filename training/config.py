@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from recommender.interactions import InteractionConfig
+from recommender.lifecycle import LifecycleConfig
 
 MODES = ("new_items", "all_purchases")
 
@@ -77,6 +78,7 @@ class TrainConfig:
     ease: EASEConfig = EASEConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     annoy: AnnoyConfig = AnnoyConfig()
+    lifecycle: LifecycleConfig = LifecycleConfig()
     blend: dict[str, dict[str, float]] = field(default_factory=_default_blend)
     popularity_half_life_days: float = 30.0
     trending_half_life_days: float = 7.0

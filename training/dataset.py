@@ -19,7 +19,8 @@ class Dataset:
     """Aligned per-event arrays plus the id vocabularies that give them meaning.
 
     ``user`` is -1 for anonymous rows (kept for baskets only); ``basket`` is -1 for events that
-    are not purchases.
+    are not purchases. ``revenue`` is quantity × unit price of purchases (the event's price, else the
+    catalog's, else 0) and 0 for other events.
     """
 
     user_ids: np.ndarray
@@ -32,6 +33,7 @@ class Dataset:
     quantity: np.ndarray
     time: np.ndarray
     basket: np.ndarray
+    revenue: np.ndarray
 
     @property
     def n_users(self) -> int:
@@ -50,7 +52,7 @@ class Dataset:
 
     def select(self, mask: np.ndarray) -> "Dataset":
         """The same vocabularies over a subset of events (e.g. those before a cut-off)."""
-        fields = ("user", "item", "event", "quantity", "time", "basket")
+        fields = ("user", "item", "event", "quantity", "time", "basket", "revenue")
         return Dataset(
             self.user_ids, self.item_ids, self.category_names, self.item_category,
             **{name: getattr(self, name)[mask] for name in fields},
@@ -76,6 +78,7 @@ def build_dataset(events: pd.DataFrame, catalog: pd.DataFrame | None = None, bas
         quantity=events["quantity"].to_numpy(dtype=np.float32, na_value=1.0),
         time=time,
         basket=_basket_codes(events, user_codes, event, time, basket_gap_hours),
+        revenue=_revenue(events, item_codes, np.asarray(item_ids, dtype=str), catalog, event),
     )
 
 
@@ -84,6 +87,18 @@ def _item_categories(item_ids: np.ndarray, catalog: pd.DataFrame | None) -> np.n
         return np.full(len(item_ids), "unknown", dtype=object)
     lookup = catalog.drop_duplicates("item_id").set_index("item_id")["category"]
     return lookup.reindex(item_ids).fillna("unknown").to_numpy(dtype=object)
+
+
+def _revenue(events: pd.DataFrame, item: np.ndarray, item_ids: np.ndarray, catalog: pd.DataFrame | None,
+             event: np.ndarray) -> np.ndarray:
+    price = np.full(len(events), np.nan)
+    if "price" in events:
+        price = events["price"].to_numpy(dtype=np.float64, na_value=np.nan)
+    if catalog is not None and "price" in catalog:
+        listed = catalog.drop_duplicates("item_id").set_index("item_id")["price"].reindex(item_ids)
+        price = np.where(np.isnan(price), listed.to_numpy(dtype=np.float64, na_value=np.nan)[item], price)
+    quantity = events["quantity"].to_numpy(dtype=np.float64, na_value=1.0)
+    return np.where(event == PURCHASE, quantity * np.nan_to_num(price), 0.0)
 
 
 def _basket_codes(events: pd.DataFrame, user: np.ndarray, event: np.ndarray, time: np.ndarray, gap_hours: float) -> np.ndarray:
@@ -140,3 +155,17 @@ def user_history(users: np.ndarray, confidence: sp.csr_matrix, purchases: sp.csr
     """The fitted users' own rows, as the scoring models expect them."""
     users = np.asarray(users, dtype=np.int64)
     return UserHistory(users, confidence[users], purchases[users])
+
+
+def last_purchase_ages(data: Dataset, now: float) -> sp.csr_matrix:
+    """Users × items: days from each known user's last purchase of the item to ``now``.
+
+    Built straight from CSR arrays, so a purchase at ``now`` is an explicit 0 rather than no entry."""
+    bought = (data.user >= 0) & (data.event == PURCHASE)
+    user, item, age = data.user[bought], data.item[bought], data.age_days(now)[bought]
+    order = np.lexsort((age, item, user))
+    user, item, age = user[order], item[order], age[order]
+    first = np.r_[True, (user[1:] != user[:-1]) | (item[1:] != item[:-1])] if len(user) else np.zeros(0, bool)
+    indptr = np.searchsorted(user[first], np.arange(data.n_users + 1))
+    return sp.csr_matrix((np.maximum(age[first], 0).astype(np.float32), item[first], indptr),
+                         shape=(data.n_users, data.n_items))

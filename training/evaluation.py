@@ -15,12 +15,14 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 
 from recommender.blend import scale_rows
-from recommender.metrics import ranking_metrics
+from recommender.lifecycle import STAGES
+from recommender.metrics import per_user_ndcg, ranking_metrics
 from recommender.ranking import top_n
 
 from .config import MODES, TrainConfig
 from .dataset import PURCHASE, Dataset, user_history
 from .models import FittedModels, fit_models, signals
+from .profiles import stages_as_of
 
 BATCH_USERS = 1024
 
@@ -100,8 +102,9 @@ def _recommend_batch(split: Split, models: FittedModels, weights: dict, rows: np
     return out
 
 
-def evaluate_split(split: Split, models: FittedModels, config: TrainConfig) -> dict:
-    """``metrics[mode][model][metric]`` plus the number of test users per mode."""
+def evaluate_split(split: Split, models: FittedModels, config: TrainConfig, stages: np.ndarray | None = None) -> dict:
+    """``metrics[mode][model][metric]`` plus the number of test users per mode; with ``stages`` (the
+    lifecycle stage code of each test user) also ``metrics_by_stage``."""
     k = config.evaluation.k
     available = set(signals(models))
     weights = {(name, mode): model for mode in MODES for name, model in evaluated_models(config, available, mode).items()}
@@ -114,7 +117,25 @@ def evaluate_split(split: Split, models: FittedModels, config: TrainConfig) -> d
         ids = np.vstack([part[name, mode] for part in parts])
         metrics[mode][name] = ranking_metrics(ids, split.relevant[mode], k=k, n_items=split.train.n_items)
     users = {mode: int((np.diff(split.relevant[mode].indptr) > 0).sum()) for mode in MODES}
-    return {"metrics": metrics, "test_users": users}
+    result = {"metrics": metrics, "test_users": users}
+    if stages is not None:
+        lists = {key: np.vstack([part[key] for part in parts]) for key in weights}
+        result["metrics_by_stage"] = metrics_by_stage(split, lists, stages, k)
+    return result
+
+
+def metrics_by_stage(split: Split, lists: dict, stages: np.ndarray, k: int) -> dict:
+    """``[mode][stage]``: the judged test users and each model's NDCG@k among them."""
+    out: dict = {mode: {} for mode in MODES}
+    for mode in MODES:
+        scores = {name: per_user_ndcg(ids, split.relevant[mode], k) for (name, m), ids in lists.items() if m == mode}
+        judged = np.diff(split.relevant[mode].indptr) > 0
+        for code, stage in enumerate(STAGES):
+            rows = judged & (stages == code)
+            if rows.any():
+                out[mode][stage] = {"users": int(rows.sum()),
+                                    f"ndcg@{k}": {name: round(float(s[rows].mean()), 4) for name, s in scores.items()}}
+    return out
 
 
 def evaluate(data: Dataset, config: TrainConfig) -> dict:
@@ -124,7 +145,8 @@ def evaluate(data: Dataset, config: TrainConfig) -> dict:
     if len(split.users) == 0:
         raise ValueError("no customer seen before the evaluation cut-off buys after it: move the cut-off")
     models = fit_models(split.train, config, now=cutoff)
-    result = evaluate_split(split, models, config)
+    stages = stages_as_of(split.train, cutoff, config.lifecycle)[split.users]
+    result = evaluate_split(split, models, config, stages)
     result["cutoff"] = pd.Timestamp(cutoff, unit="s", tz="UTC").isoformat()
     return result
 

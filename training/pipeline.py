@@ -19,9 +19,10 @@ from .dataset import Dataset, build_dataset
 from .evaluation import evaluate
 from .events import load_events
 from .models import fit_models
+from .profiles import build_profiles
 from .publish import fingerprint_files, make_version, publish, staging_dir
 
-STAGES = ("load", "dataset", "evaluate", "fit", "publish")
+STAGES = ("load", "dataset", "evaluate", "fit", "profiles", "publish")
 
 
 @dataclass
@@ -95,6 +96,8 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
             evaluation = evaluate(data, config)
     with timer.stage("fit"):
         models = fit_models(data, config, now=data.end_time)
+    with timer.stage("profiles"):
+        profiles = build_profiles(data, config.lifecycle)
     inputs = [source.events] + ([source.catalog] if source.catalog else [])
     config_text = json.dumps(config.to_dict(), sort_keys=True, default=str)
     version = make_version(fingerprint_files(inputs, extra=config_text))
@@ -108,7 +111,7 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
         "metrics": evaluation["metrics"] if evaluation else {},
     }
     with timer.stage("publish"), staging_dir(models_dir, version) as staged:
-        manifest |= write_artifacts(staged, data, catalog, models, config, manifest)
+        manifest |= write_artifacts(staged, data, catalog, models, config, manifest, profiles=profiles)
         manifest["timings"] = {"seconds": timer.seconds, "peak_rss_mib": timer.peak_rss_mib}
         (staged / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
         publish(models_dir, staged, version, keep=config.keep_versions)

@@ -1,28 +1,15 @@
 """Operator endpoints, guarded by ``Authorization: Bearer <VITRINE_ADMIN_TOKEN>``."""
 from __future__ import annotations
 
-import hmac
+from flask import Blueprint
 
-from flask import Blueprint, request
-
+from ..admin_token import require_admin_token
 from ..errors import APIError
 from ..extension import vitrine
 from ..model_store import ReloadRefused
 
 bp = Blueprint("admin", __name__, url_prefix="/v1/admin")
-
-
-@bp.before_request
-def _require_token() -> None:
-    token = vitrine().admin_token
-    if not token:
-        raise APIError(403, "admin_disabled", "admin endpoints are disabled: set VITRINE_ADMIN_TOKEN to enable them")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        raise APIError(401, "unauthorized", "send Authorization: Bearer <VITRINE_ADMIN_TOKEN>",
-                       headers={"WWW-Authenticate": 'Bearer realm="vitrine admin"'})
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise APIError(403, "forbidden", "wrong admin token")
+bp.before_request(require_admin_token)
 
 
 @bp.post("/reload")

@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, request
 from prometheus_client import Counter
 
+from recommender.engine import RecommendationEngine
+
 from ..answers import user_line
 from ..errors import error_body
 from ..extension import served_model, vitrine
 from ..metrics import FALLBACK_STRATEGY
 from ..model_store import Served
+from ..rules_cache import rules_cache
 from ..validation import MAX_BATCH_USERS, body_bool, body_id_list, body_n, body_placement, json_body
 
 CHUNK_USERS = 500
@@ -35,17 +38,18 @@ def batch() -> Response:
     n, placement = body_n(body), body_placement(body)
     exclude_purchased = body_bool(body, "exclude_purchased", True)
     served = served_model()
+    engine = rules_cache().engine(served)
     fallbacks = vitrine().metrics.fallbacks.labels(request.endpoint)
-    return Response(_lines(served, fallbacks, user_ids, n, exclude_purchased, placement), mimetype=NDJSON)
+    return Response(_lines(served, engine, fallbacks, user_ids, n, exclude_purchased, placement), mimetype=NDJSON)
 
 
-def _lines(served: Served, fallbacks: Counter, user_ids: list[str], n: int, exclude_purchased: bool,
-           placement: str | None) -> Iterator[str]:
+def _lines(served: Served, engine: RecommendationEngine, fallbacks: Counter, user_ids: list[str], n: int,
+           exclude_purchased: bool, placement: str | None) -> Iterator[str]:
     start = 0
     try:
         for start in range(0, len(user_ids), CHUNK_USERS):
             chunk = user_ids[start:start + CHUNK_USERS]
-            answers = served.engine.recommend_users(chunk, n, exclude_purchased, placement)
+            answers = engine.recommend_users(chunk, n, exclude_purchased, placement)
             fallbacks.inc(sum(answer.strategy == FALLBACK_STRATEGY for answer in answers))
             yield "".join(json.dumps(user_line(served, user, answer)) + "\n" for user, answer in zip(chunk, answers))
     except Exception:

@@ -1,11 +1,13 @@
 """Complements for a whole basket."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from ..answers import listing
 from ..extension import served_model, vitrine
-from ..validation import MAX_CART_ITEMS, body_id_list, body_n, body_placement, json_body
+from ..rule_notes import with_rule_notes
+from ..rules_cache import rules_cache
+from ..validation import MAX_CART_ITEMS, body_id_list, body_n, body_placement, json_body, query_bool
 
 bp = Blueprint("cart", __name__, url_prefix="/v1/cart")
 
@@ -16,7 +18,10 @@ def complements() -> dict:
     body = json_body()
     items = body_id_list(body, "items", MAX_CART_ITEMS)
     n, placement = body_n(body), body_placement(body)
+    debug = query_bool(request.args, "debug", False)
     served = served_model()
-    answer = served.engine.cart_complements(items, n, placement)
+    engine = rules_cache().engine(served)
+    answer = engine.cart_complements(items, n, placement)
     vitrine().metrics.count_fallbacks([answer.strategy])
-    return listing(served, answer)
+    body = listing(served, answer)
+    return with_rule_notes(body, engine, placement) if debug else body

@@ -9,7 +9,9 @@ from ..answers import listing, partner_fields
 from ..errors import APIError
 from ..extension import served_model
 from ..model_store import Served
-from ..validation import query_n, query_placement
+from ..rule_notes import with_rule_notes
+from ..rules_cache import rules_cache
+from ..validation import query_bool, query_n, query_placement
 
 bp = Blueprint("items", __name__, url_prefix="/v1/items")
 
@@ -25,17 +27,23 @@ def _check_item(served: Served, item_id: str) -> None:
 @bp.get("/<path:item_id>/related")
 def related(item_id: str) -> dict:
     n, placement = query_n(request.args), query_placement(request.args)
+    debug = query_bool(request.args, "debug", False)
     served = served_model()
     _check_item(served, item_id)
-    return listing(served, served.engine.related_items(item_id, n, placement))
+    engine = rules_cache().engine(served)
+    body = listing(served, engine.related_items(item_id, n, placement))
+    return with_rule_notes(body, engine, placement) if debug else body
 
 
 @bp.get("/<path:item_id>/bought-together")
 def bought_together(item_id: str) -> dict:
     """Association-rule partners with support, confidence and lift; may be empty."""
-    n = query_n(request.args)
+    n, placement = query_n(request.args), query_placement(request.args)
+    debug = query_bool(request.args, "debug", False)
     served = served_model()
     _check_item(served, item_id)
+    engine = rules_cache().engine(served)
     anchor_title = served.labels.get(item_id, (item_id, ""))[0]
-    items = [partner_fields(served, anchor_title, partner) for partner in served.engine.bought_together(item_id, n)]
-    return {"items": items, "strategy": "bought_together", "model_version": served.name}
+    items = [partner_fields(served, anchor_title, partner) for partner in engine.bought_together(item_id, n, placement)]
+    body = {"items": items, "strategy": "bought_together", "model_version": served.name}
+    return with_rule_notes(body, engine, placement) if debug else body

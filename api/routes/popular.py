@@ -6,6 +6,8 @@ from flask import Blueprint, request
 from ..answers import listing
 from ..errors import APIError
 from ..extension import served_model
+from ..rule_notes import with_rule_notes
+from ..rules_cache import rules_cache
 from ..validation import query_bool, query_n, query_placement, query_text
 
 bp = Blueprint("popular", __name__, url_prefix="/v1/popular")
@@ -16,8 +18,11 @@ def popular() -> dict:
     n, placement = query_n(request.args), query_placement(request.args)
     category = query_text(request.args, "category")
     trending = query_bool(request.args, "trending", False)
+    debug = query_bool(request.args, "debug", False)
     served = served_model()
     if category is not None and category not in served.engine.category_index:
         raise APIError(404, "unknown_category", f"category {category[:100]!r} is not in model version "
                        f"{served.name}", "category")
-    return listing(served, served.engine.popular(n, category, trending, placement))
+    engine = rules_cache().engine(served)
+    body = listing(served, engine.popular(n, category, trending, placement))
+    return with_rule_notes(body, engine, placement) if debug else body

@@ -1,11 +1,14 @@
 """Picks for a live session: anonymous visitors, or known users with what they just did."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from ..answers import listing
 from ..extension import served_model, vitrine
-from ..validation import body_bool, body_n, body_optional_id, body_placement, json_body, session_events
+from ..rule_notes import with_rule_notes
+from ..rules_cache import rules_cache
+from ..validation import (body_bool, body_n, body_optional_id, body_placement, json_body, query_bool,
+                          session_events)
 
 bp = Blueprint("sessions", __name__, url_prefix="/v1/recommendations")
 
@@ -18,7 +21,10 @@ def recommend_session() -> dict:
     events = session_events(body)
     n, placement = body_n(body), body_placement(body)
     exclude_purchased = body_bool(body, "exclude_purchased", True)
+    debug = query_bool(request.args, "debug", False)
     served = served_model()
-    answer = served.engine.recommend_session(events, user_id, n, exclude_purchased, placement)
+    engine = rules_cache().engine(served)
+    answer = engine.recommend_session(events, user_id, n, exclude_purchased, placement)
     vitrine().metrics.count_fallbacks([answer.strategy])
-    return listing(served, answer)
+    body = listing(served, answer)
+    return with_rule_notes(body, engine, placement, user_id) if debug else body

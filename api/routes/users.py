@@ -6,6 +6,8 @@ from flask import Blueprint, request
 from ..answers import listing
 from ..errors import APIError
 from ..extension import served_model, vitrine
+from ..rule_notes import with_rule_notes
+from ..rules_cache import rules_cache
 from ..validation import query_bool, query_n, query_placement
 
 bp = Blueprint("users", __name__, url_prefix="/v1/users")
@@ -16,10 +18,13 @@ def recommendations(user_id: str) -> dict:
     """Personalized picks; a user the model does not know gets popular items, never a 404."""
     n, placement = query_n(request.args), query_placement(request.args)
     exclude_purchased = query_bool(request.args, "exclude_purchased", True)
+    debug = query_bool(request.args, "debug", False)
     served = served_model()
-    answer = served.engine.recommend_user(user_id, n, exclude_purchased, placement)
+    engine = rules_cache().engine(served)
+    answer = engine.recommend_user(user_id, n, exclude_purchased, placement)
     vitrine().metrics.count_fallbacks([answer.strategy])
-    return listing(served, answer)
+    body = listing(served, answer)
+    return with_rule_notes(body, engine, placement, user_id) if debug else body
 
 
 @bp.get("/<path:user_id>/similar-users")

@@ -52,6 +52,7 @@ def test_export_all_users(models_dir, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--all", "--out", "picks.xlsx"], "--out must end in"),
     (["--all", "--n", "0", "--out", "picks.csv"], "--n must be"),
+    (["--all", "--jobs", "0", "--out", "picks.csv"], "--jobs must be at least 1"),
 ])
 def test_export_bad_arguments(models_dir, tmp_path, capsys, args, message):
     assert main(["export", "--models-dir", str(models_dir), *args]) == 2
@@ -61,3 +62,21 @@ def test_export_bad_arguments(models_dir, tmp_path, capsys, args, message):
 def test_export_without_a_model(tmp_path, capsys):
     assert main(["export", "--all", "--models-dir", str(tmp_path), "--out", str(tmp_path / "p.csv")]) == 2
     assert "nothing is published" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_export_with_jobs_writes_the_same_file(models_dir, tmp_path, monkeypatch, suffix):
+    monkeypatch.setattr("api.export.PART_USERS", 100)  # several parts, each shorter than a chunk
+    served = load_served(models_dir)
+    users = [*served.version.model.user_ids.tolist(), "ghost-customer"]
+    one = export_picks(served, users, tmp_path / f"one{suffix}", n=4, placement="email", progress=False)
+    two = export_picks(served, users, tmp_path / f"two{suffix}", n=4, placement="email", progress=False, jobs=2)
+    assert (tmp_path / f"two{suffix}").read_bytes() == (tmp_path / f"one{suffix}").read_bytes()
+    assert (two.users, two.rows) == (one.users, one.rows)
+
+
+def test_export_cli_jobs(models_dir, users_file, tmp_path, capsys):
+    out = tmp_path / "picks.csv"
+    assert main(["export", "--users", str(users_file), "--jobs", "2", "--models-dir", str(models_dir),
+                 "--out", str(out), "--quiet"]) == 0
+    assert "wrote 18 rows for 3 users" in capsys.readouterr().out

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-ITEM_FIELDS = {"item_id", "score", "title", "category", "reason"}
+ITEM_FIELDS = {"item_id", "score", "title", "category", "price", "reason"}
 
 
 def check_listing(body: dict, n: int, strategy: str | None = None) -> list[dict]:

@@ -1,0 +1,13 @@
+"""The merchandiser console under ``/console``: server-rendered pages over the same app.
+
+Sign-in exchanges the admin token for a session cookie (``HttpOnly``, ``SameSite=Strict``); every
+form post carries the session's CSRF token (see :mod:`api.console.auth`). Each page is a small
+module registering its views on ``bp``: ``model`` (the served version and its evaluation),
+``rules`` and ``preview`` (business rules), ``catalog`` (search, stock and price) and
+``customers`` (the segments report).
+"""
+from flask import Blueprint
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+from . import auth, catalog, common, customers, model, preview, rules  # noqa: E402,F401  (views register on bp)

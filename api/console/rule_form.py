@@ -1,0 +1,210 @@
+"""Between the rule form of the console and a rule's JSON definition, both ways.
+
+The form flattens a condition into rows (field, op, value) joined by ``all`` or ``any``; a nested
+condition made through the API is edited as JSON instead. Values are typed by the column's kind
+(numbers, true/false, text; comma-separated lists for ``in`` and ``not_in``). Validation itself is
+the rules package's: its ``FieldError`` paths are mapped back onto the form's inputs here.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from werkzeug.datastructures import MultiDict
+
+MIN_ROWS = 2
+LIST_OPS = ("in", "not_in")
+COMMON_PLACEMENTS = ("home", "product", "cart", "email")
+
+
+class FormError(ValueError):
+    """A form value that cannot even be put into the definition (bad date, bad JSON)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _typed(text: str, kind: str) -> Any:
+    text = text.strip()
+    if kind == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            return text  # the rules package names the field and the expected kind
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    if kind == "bool" and text.lower() in ("true", "false", "yes", "no", "1", "0"):
+        return text.lower() in ("true", "yes", "1")
+    return text
+
+
+def _moment(date: str, zone: str, field: str) -> str | None:
+    if not date.strip():
+        return None
+    try:
+        tz = ZoneInfo(zone.strip() or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FormError("timezone", f"unknown time zone {zone!r} (e.g. UTC, Europe/Paris)") from None
+    try:
+        moment = datetime.fromisoformat(date.strip())
+    except ValueError:
+        raise FormError(field, "must be a date and time, e.g. 2026-12-01T09:00") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).isoformat()
+
+
+def _clauses(form: MultiDict, kinds: Mapping[str, str]) -> list[dict]:
+    clauses = []
+    for field, op, value in zip(form.getlist("field"), form.getlist("op"), form.getlist("value")):
+        if not field.strip():
+            continue
+        kind = kinds.get(field, "text")
+        typed = [_typed(part, kind) for part in _split(value)] if op in LIST_OPS else _typed(value, kind)
+        clauses.append({"field": field, "op": op, "value": typed})
+    return clauses
+
+
+def definition_from_form(form: MultiDict, kinds: Mapping[str, str]) -> dict:
+    """The rule's JSON definition from the posted form (not validated: ``parse_rule`` does that)."""
+    action = form.get("action", "")
+    placements = list(dict.fromkeys([*form.getlist("placements"), *_split(form.get("other_placements", ""))]))
+    definition: dict[str, Any] = {
+        "name": form.get("name", ""), "enabled": form.get("enabled") == "on", "placements": placements,
+        "audience": form.get("audience") or None, "action": action,
+        "priority": _typed(form.get("priority", "") or "0", "number"),
+        "starts_at": _moment(form.get("starts_at", ""), form.get("timezone", "UTC"), "starts_at"),
+        "ends_at": _moment(form.get("ends_at", ""), form.get("timezone", "UTC"), "ends_at"),
+    }
+    if action in ("boost", "bury"):
+        definition["factor"] = _typed(form.get("factor", ""), "number") if form.get("factor", "").strip() else None
+    if action == "pin":
+        definition["item_ids"] = _split(form.get("item_ids", ""))
+        definition["positions"] = [_typed(p, "number") for p in _split(form.get("positions", ""))]
+        return definition
+    raw = form.get("condition_json", "").strip()
+    if raw:
+        try:
+            definition["condition"] = json.loads(raw)
+        except ValueError as exc:
+            raise FormError("condition_json", f"is not valid JSON: {exc}") from None
+        return definition
+    clauses = _clauses(form, kinds)
+    match = form.get("match") if form.get("match") in ("all", "any") else "all"
+    definition["condition"] = (clauses[0] if len(clauses) == 1 else {match: clauses}) if clauses else None
+    return definition
+
+
+def form_field(path: str, definition: Mapping[str, Any]) -> str:
+    """The form input a ``FieldError`` path points at (``condition.any[1].value`` → ``value_1``)."""
+    condition = definition.get("condition")
+    if condition is None and path.startswith("condition"):
+        return "condition"
+    flat = isinstance(condition, Mapping) and (
+        "field" in condition or all(isinstance(part, Mapping) and "field" in part
+                                    for key in ("all", "any") for part in condition.get(key, [])))
+    if path.startswith("condition") and not flat:
+        return "condition_json"
+    match = re.match(r"^condition\.(?:all|any)\[(\d+)\]\.(field|op|value)", path)
+    if match:
+        return f"{match.group(2)}_{match.group(1)}"
+    match = re.match(r"^condition\.(field|op|value)", path)
+    if match:
+        return f"{match.group(1)}_0"
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ", ".join(_text(part) for part in value)
+    return "" if value is None else str(value)
+
+
+def _local(moment: str | None) -> str:
+    if not moment:
+        return ""
+    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
+
+
+def form_from_definition(definition: Mapping[str, Any] | None) -> dict:
+    """Values to fill the form with (a new rule when ``definition`` is None)."""
+    definition = definition or {"enabled": True, "action": "exclude", "priority": 0}
+    condition = definition.get("condition")
+    rows, match, raw = [], "all", ""
+    if isinstance(condition, Mapping) and "field" in condition:
+        rows = [condition]
+    elif isinstance(condition, Mapping):
+        match = "any" if "any" in condition else "all"
+        parts = condition.get(match, [])
+        if all(isinstance(part, Mapping) and "field" in part for part in parts):
+            rows = list(parts)
+        else:
+            raw = json.dumps(condition, indent=2)
+    rows = [{"field": r.get("field", ""), "op": r.get("op", "eq"), "value": _text(r.get("value"))} for r in rows]
+    rows += [{"field": "", "op": "eq", "value": ""}] * max(MIN_ROWS - len(rows), 1 if rows else 0)
+    placements = list(definition.get("placements") or [])
+    return {
+        "name": definition.get("name", ""), "enabled": definition.get("enabled", True),
+        "action": definition.get("action", "exclude"), "factor": _text(definition.get("factor")),
+        "placements": [p for p in placements if p in COMMON_PLACEMENTS],
+        "other_placements": ", ".join(p for p in placements if p not in COMMON_PLACEMENTS),
+        "audience": definition.get("audience") or "", "priority": _text(definition.get("priority", 0)),
+        "starts_at": _local(definition.get("starts_at")), "ends_at": _local(definition.get("ends_at")),
+        "timezone": "UTC", "item_ids": _text(definition.get("item_ids") or []),
+        "positions": _text(definition.get("positions") or []), "match": match, "rows": rows,
+        "condition_json": raw,
+    }
+
+
+def form_from_post(form: MultiDict) -> dict:
+    """The posted values, to show the form again next to its errors."""
+    rows = [{"field": f, "op": o, "value": v}
+            for f, o, v in zip(form.getlist("field"), form.getlist("op"), form.getlist("value"))]
+    return {
+        "name": form.get("name", ""), "enabled": form.get("enabled") == "on", "action": form.get("action", ""),
+        "factor": form.get("factor", ""), "placements": form.getlist("placements"),
+        "other_placements": form.get("other_placements", ""), "audience": form.get("audience", ""),
+        "priority": form.get("priority", ""), "starts_at": form.get("starts_at", ""),
+        "ends_at": form.get("ends_at", ""), "timezone": form.get("timezone", "UTC"),
+        "item_ids": form.get("item_ids", ""), "positions": form.get("positions", ""),
+        "match": form.get("match", "all"), "rows": rows or [{"field": "", "op": "eq", "value": ""}],
+        "condition_json": form.get("condition_json", ""),
+    }
+
+
+def describe_condition(condition: Any) -> str:
+    """A one-line reading of a condition for the rules list: ``category = phones and price < 20``."""
+    symbols = {"eq": "=", "ne": "≠", "lt": "<", "lte": "≤", "gt": ">", "gte": "≥", "in": "in", "not_in": "not in",
+               "contains": "contains"}
+    if not isinstance(condition, Mapping):
+        return ""
+    if "field" in condition:
+        return f"{condition['field']} {symbols.get(condition.get('op'), condition.get('op'))} {_text(condition.get('value'))}"
+    kind = "any" if "any" in condition else "all"
+    joined = f" {'or' if kind == 'any' else 'and'} ".join(describe_condition(part) for part in condition.get(kind, []))
+    return f"({joined})"
+
+
+def status(definition: Mapping[str, Any], now: datetime | None = None) -> str:
+    """``disabled``, ``expired``, ``scheduled`` or ``active``."""
+    now = now or datetime.now(timezone.utc)
+    if not definition.get("enabled", True):
+        return "disabled"
+    ends, starts = definition.get("ends_at"), definition.get("starts_at")
+    if ends and datetime.fromisoformat(ends.replace("Z", "+00:00")) <= now:
+        return "expired"
+    if starts and datetime.fromisoformat(starts.replace("Z", "+00:00")) > now:
+        return "scheduled"
+    return "active"

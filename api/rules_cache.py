@@ -1,0 +1,140 @@
+"""Each worker's view of the rule store: the active rules compiled over the served catalog.
+
+A request asks for the re-ranker of the version it answers from. At most once per
+``RULES_REFRESH_INTERVAL`` seconds that reads the store's version counter (one small query); when
+it moved, the rules, placement settings and catalog updates are read again and compiled. Compiled
+re-rankers are kept per (model version, store version), so a request never waits for a compile
+unless something changed. If the store cannot be read, the last rules keep applying.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from recommender.engine import RecommendationEngine
+from recommender.errors import FieldError
+from recommender.rules import CANONICAL_KINDS, ItemTable, RuleBook, RuleReranker, parse_rule, parse_settings
+from recommender.rules.items import value_kind
+
+from .config import database_url
+from .model_store import Served
+from .rules_store import RuleStore, Snapshot
+
+KEY = "vitrine_rules"
+log = logging.getLogger(__name__)
+
+
+class RulesCache:
+    """The rule book and catalog updates of one worker, and re-rankers compiled from them."""
+
+    def __init__(self, store: RuleStore, interval: float = 1.0) -> None:
+        self.store = store
+        self.interval = interval
+        self.book = RuleBook()
+        self.items: dict[str, dict] = {}
+        self.version = -1
+        self._next_check = 0.0
+        self._lock = threading.Lock()
+        self._base: tuple[str, ItemTable] | None = None
+        self._compiled: tuple[tuple[str, int], RuleReranker] | None = None
+
+    def reranker(self, served: Served) -> RuleReranker:
+        """The re-ranker of the current rules over ``served``'s catalog (with its updates)."""
+        self.refresh()
+        key = (served.name, self.version)
+        compiled = self._compiled
+        if compiled is None or compiled[0] != key:
+            with self._lock:
+                compiled = self._compiled
+                if compiled is None or compiled[0] != key:
+                    compiled = self._compiled = (key, RuleReranker(self.book, self.table(served)))
+        return compiled[1]
+
+    def engine(self, served: Served) -> RecommendationEngine:
+        """``served``'s engine answering through the current rules."""
+        return served.engine.with_reranker(self.reranker(served))
+
+    def table(self, served: Served | None) -> ItemTable | None:
+        """The served catalog with the stored updates applied (``None`` before a model loads)."""
+        if served is None:
+            return None
+        base = self._base
+        if base is None or base[0] != served.name:
+            base = self._base = (served.name, ItemTable.from_records(served.version.model.item_ids,
+                                                                     served.version.catalog))
+        return base[1].with_updates(self.items)
+
+    def kinds(self, served: Served | None) -> Mapping[str, str]:
+        """Column name -> kind, for validating conditions and catalog updates."""
+        self.refresh()
+        table = self.table(served)
+        if table is not None:
+            return table.kinds
+        kinds = dict(CANONICAL_KINDS)
+        for attributes in self.items.values():
+            for name, value in attributes.items():
+                kinds.setdefault(name, value_kind(value) or "text")
+        return kinds
+
+    def refresh(self, force: bool = False) -> None:
+        """Re-read the store if its version moved (looked at once per interval, or now if ``force``)."""
+        now = time.monotonic()
+        if not force and now < self._next_check:
+            return
+        with self._lock:
+            self._next_check = now + self.interval
+            try:
+                if self.store.version() != self.version:
+                    self._load(self.store.snapshot())
+            except SQLAlchemyError as exc:
+                log.warning("cannot read the rule store (%s); the last rules read keep applying", exc)
+
+    def _load(self, snapshot: Snapshot) -> None:
+        self.book = RuleBook(tuple(_rules(snapshot.rules)), _placements(snapshot.placements))
+        self.items, self.version = snapshot.items, snapshot.version
+        log.info("rule store version %d: %d rules, %d placements, %d catalog updates", self.version,
+                 len(self.book.rules), len(self.book.placements), len(self.items))
+
+
+def _rules(rows: list[dict]) -> list:
+    rules = []
+    for row in rows:
+        definition = {k: v for k, v in row.items() if k not in ("id", "created_at", "updated_at")}
+        try:
+            rules.append(parse_rule(definition, None, rule_id=row["id"]))
+        except FieldError as exc:
+            log.error("stored rule %s cannot be read and is skipped: %s", row["id"], exc)
+    return rules
+
+
+def _placements(rows: dict[str, dict]) -> dict:
+    placements = {}
+    for name, settings in rows.items():
+        try:
+            placements[name] = parse_settings(settings)
+        except FieldError as exc:
+            log.error("stored settings of placement %s cannot be read and are skipped: %s", name, exc)
+    return placements
+
+
+def with_stored_rules(served: Served, settings: Mapping) -> Served:
+    """``served`` answering through the rules of the store ``settings`` name (``vitrine export``)."""
+    cache = RulesCache(RuleStore(database_url(settings)), 0.0)
+    return replace(served, engine=cache.engine(served))
+
+
+def install_rules(app: Flask) -> RulesCache:
+    """Open the rule store the settings name (migrating it) and give the app its cache."""
+    cache = RulesCache(RuleStore(database_url(app.config)), app.config["RULES_REFRESH_INTERVAL"])
+    app.extensions[KEY] = cache
+    return cache
+
+
+def rules_cache() -> RulesCache:
+    return current_app.extensions[KEY]

@@ -1,0 +1,281 @@
+"""The durable store of merchant rules, placement settings and catalog updates (SQLAlchemy).
+
+SQLite (a file in the data folder) is the embedded default; any SQLAlchemy URL works, e.g.
+PostgreSQL for several API hosts. Opening a store brings its schema to the newest Alembic revision
+(``api/migrations``). Callers validate a change before handing it here; each change is then one
+transaction that writes the change, an audit entry (who, when, before, after) and a bumped version
+counter, so a failed write leaves everything as it was and every worker can notice a change by
+reading one integer.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import JSON, Integer, String, create_engine, event, select, update
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_ATTEMPTS = 5
+log = logging.getLogger(__name__)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RuleRow(Base):
+    __tablename__ = "rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, **self.definition, "created_at": self.created_at, "updated_at": self.updated_at}
+
+
+class PlacementRow(Base):
+    __tablename__ = "placements"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    settings: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class CatalogItemRow(Base):
+    __tablename__ = "catalog_items"
+    item_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    attributes: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "at": self.at, "actor": self.actor, "action": self.action, "entity": self.entity,
+                "entity_id": self.entity_id, "before": self.before, "after": self.after}
+
+
+class VersionRow(Base):
+    __tablename__ = "store_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the re-ranker needs, read in one transaction."""
+
+    version: int
+    rules: list[dict]
+    placements: dict[str, dict]
+    items: dict[str, dict]
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get their folder, WAL journaling and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if not parsed.database or parsed.database == ":memory:":
+        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the newest revision; another process doing the same at the same time
+    makes one attempt fail, and the next finds the work done."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    for attempt in range(1, MIGRATION_ATTEMPTS + 1):
+        try:
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+            return
+        except SQLAlchemyError:
+            if attempt == MIGRATION_ATTEMPTS:
+                raise
+            log.info("schema migration collided with another process (attempt %d); retrying", attempt)
+            time.sleep(0.2 * attempt)
+
+
+class RuleStore:
+    """Rules, placement settings and catalog updates, each change audited and versioned."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = open_engine(url)
+        migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- reads -------------------------------------------------------------------------------
+    def version(self) -> int:
+        """The change counter: one cheap query, so workers can poll it."""
+        with self._sessions() as session:
+            return session.scalar(select(VersionRow.version).where(VersionRow.id == 1)) or 0
+
+    def snapshot(self) -> Snapshot:
+        with self._sessions() as session, session.begin():
+            version = session.scalar(select(VersionRow.version).where(VersionRow.id == 1)) or 0
+            rules = [row.to_dict() for row in session.scalars(select(RuleRow).order_by(RuleRow.id))]
+            placements = {row.name: row.settings for row in session.scalars(select(PlacementRow))}
+            items = {row.item_id: row.attributes for row in session.scalars(select(CatalogItemRow))}
+        return Snapshot(version, rules, placements, items)
+
+    def rules(self) -> list[dict]:
+        with self._sessions() as session:
+            return [row.to_dict() for row in session.scalars(select(RuleRow).order_by(RuleRow.id))]
+
+    def rule(self, rule_id: int) -> dict | None:
+        with self._sessions() as session:
+            row = session.get(RuleRow, rule_id)
+            return row.to_dict() if row else None
+
+    def placements(self) -> dict[str, dict]:
+        with self._sessions() as session:
+            return {row.name: row.settings for row in session.scalars(select(PlacementRow).order_by(PlacementRow.name))}
+
+    def item(self, item_id: str) -> dict | None:
+        with self._sessions() as session:
+            row = session.get(CatalogItemRow, item_id)
+            return row.attributes if row else None
+
+    def audit(self, limit: int = 100, before_id: int | None = None, entity: str | None = None) -> list[dict]:
+        """Newest entries first; ``before_id`` pages back from an entry."""
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if before_id is not None:
+            query = query.where(AuditRow.id < before_id)
+        if entity is not None:
+            query = query.where(AuditRow.entity == entity)
+        with self._sessions() as session:
+            return [row.to_dict() for row in session.scalars(query)]
+
+    # ---- writes ------------------------------------------------------------------------------
+    def add_rule(self, definition: dict, actor: str) -> dict:
+        with self._change() as session:
+            now = _now()
+            row = RuleRow(name=definition["name"], definition=definition, created_at=now, updated_at=now)
+            session.add(row)
+            session.flush()
+            _audit(session, actor, "create", "rule", str(row.id), None, row.to_dict())
+            return row.to_dict()
+
+    def replace_rule(self, rule_id: int, definition: dict, actor: str) -> dict | None:
+        with self._change() as session:
+            row = session.get(RuleRow, rule_id)
+            if row is None:
+                return None
+            before = row.to_dict()
+            row.name, row.definition, row.updated_at = definition["name"], definition, _now()
+            _audit(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
+            return row.to_dict()
+
+    def delete_rule(self, rule_id: int, actor: str) -> dict | None:
+        with self._change() as session:
+            row = session.get(RuleRow, rule_id)
+            if row is None:
+                return None
+            before = row.to_dict()
+            session.delete(row)
+            _audit(session, actor, "delete", "rule", str(rule_id), before, None)
+            return before
+
+    def put_placement(self, name: str, settings: dict, actor: str) -> dict:
+        with self._change() as session:
+            row = session.get(PlacementRow, name)
+            before = row.settings if row else None
+            if row is None:
+                row = PlacementRow(name=name, settings=settings, updated_at=_now())
+                session.add(row)
+            else:
+                row.settings, row.updated_at = settings, _now()
+            _audit(session, actor, "update", "placement", name, before, settings)
+            return settings
+
+    def update_items(self, updates: dict[str, dict], actor: str) -> dict[str, dict]:
+        """Merge ``updates`` (item id -> {column: value}) into the stored attributes; returns the
+        items' attributes after the change."""
+        with self._change() as session:
+            rows = {row.item_id: row for row in session.scalars(
+                select(CatalogItemRow).where(CatalogItemRow.item_id.in_(list(updates))))} if updates else {}
+            before, after, now = {}, {}, _now()
+            for item_id, attributes in updates.items():
+                row = rows.get(item_id)
+                before[item_id] = row.attributes if row else None
+                merged = {**(row.attributes if row else {}), **attributes}
+                if row is None:
+                    session.add(CatalogItemRow(item_id=item_id, attributes=merged, updated_at=now))
+                else:
+                    row.attributes, row.updated_at = merged, now
+                after[item_id] = merged
+            entity_id = next(iter(updates)) if len(updates) == 1 else f"{len(updates)} items"
+            _audit(session, actor, "update", "catalog", entity_id, before, after)
+            return after
+
+    def _change(self) -> "_Change":
+        return _Change(self._sessions)
+
+
+class _Change:
+    """A write transaction that also bumps the version counter; rolled back whole on any error."""
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self.session: Session = sessions()
+
+    def __enter__(self) -> Session:
+        self.session.begin()
+        return self.session
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        try:
+            if kind is None:
+                self.session.execute(update(VersionRow).where(VersionRow.id == 1)
+                                     .values(version=VersionRow.version + 1))
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+
+def _audit(session: Session, actor: str, action: str, entity: str, entity_id: str | None, before: Any,
+           after: Any) -> None:
+    session.add(AuditRow(at=_now(), actor=actor[:200], action=action, entity=entity, entity_id=entity_id,
+                         before=before, after=after))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")

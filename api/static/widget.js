@@ -1,0 +1,211 @@
+/* Vitrine storefront widget.
+ *
+ *   <script src="https://vitrine.example/widget.js" defer></script>
+ *   <div data-vitrine-placement="product" data-item-id="p00042"></div>
+ *
+ * Which list a placeholder shows depends on its attributes (first match wins):
+ *   data-cart="p1,p2"   complements of a basket        POST /v1/cart/complements
+ *   data-item-id="p1"   related products               GET  /v1/items/{id}/related
+ *   data-user-id="u1"   picks for a customer           GET  /v1/users/{id}/recommendations
+ *   (none)              best sellers                   GET  /v1/popular  (data-category narrows it)
+ * Optional: data-n (default 8), data-title, data-api (base URL; default: where this script came
+ * from), data-link="/product/{item_id}" (card links), data-currency="EUR", data-timeout (ms).
+ *
+ * The widget only calls the public API with fetch() in CORS mode and without cookies, so the
+ * API's VITRINE_CORS_ORIGINS decides which stores may use it. On any error (network, status,
+ * timeout, empty list) the placeholder stays empty. Events (bubbling CustomEvents on the
+ * placeholder, so `document.addEventListener` sees them all):
+ *   vitrine:render  {placement, strategy, model_version, items}
+ *   vitrine:view    {placement, item_id, position, strategy, model_version}  once per shown item,
+ *                   when at least half of its card is on screen
+ *   vitrine:click   {placement, item_id, position, strategy, model_version}
+ *   vitrine:error   {placement, status, message}
+ * `data-vitrine-state` on the placeholder is loading, ready, empty or error.
+ */
+(function () {
+  "use strict";
+  if (window.Vitrine && window.Vitrine.version) { window.Vitrine.scan(); return; }
+
+  var script = document.currentScript;
+  var DEFAULT_API = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var STYLE_ID = "vitrine-widget-style";
+  var CSS = [
+    ".vitrine-widget{font:14px/1.35 system-ui,sans-serif;margin:1rem 0;color:#222}",
+    ".vitrine-title{font-size:1.05rem;margin:0 0 .5rem}",
+    ".vitrine-row{display:flex;align-items:center;gap:.4rem}",
+    ".vitrine-track{display:flex;gap:.75rem;overflow-x:auto;scroll-snap-type:x mandatory;scroll-behavior:smooth;",
+    "padding:.25rem 0 .5rem;flex:1;scrollbar-width:thin}",
+    ".vitrine-card{flex:0 0 11rem;scroll-snap-align:start;border:1px solid #ddd;border-radius:8px;padding:.6rem;",
+    "background:#fff;color:inherit;text-decoration:none;display:flex;flex-direction:column;gap:.3rem}",
+    "a.vitrine-card:hover{border-color:#888}",
+    ".vitrine-thumb{height:4.5rem;border-radius:6px;display:flex;align-items:center;justify-content:center;",
+    "font-weight:600;color:#fff;font-size:1.4rem}",
+    ".vitrine-name{font-weight:600}",
+    ".vitrine-price{color:#0a6b2d;font-weight:600}",
+    ".vitrine-reason{color:#666;font-size:.85em}",
+    ".vitrine-nav{border:1px solid #ccc;background:#fafafa;border-radius:50%;width:2rem;height:2rem;cursor:pointer;",
+    "font-size:1rem;line-height:1}",
+  ].join("");
+
+  function emit(el, name, detail) {
+    el.dispatchEvent(new CustomEvent("vitrine:" + name, { detail: detail, bubbles: true }));
+  }
+
+  function attr(el, name, fallback) {
+    var value = el.getAttribute(name);
+    return value === null || value === "" ? fallback : value;
+  }
+
+  function request(el) {
+    var api = attr(el, "data-api", DEFAULT_API).replace(/\/+$/, "");
+    var placement = attr(el, "data-vitrine-placement", "home");
+    var n = Math.max(1, Math.min(24, parseInt(attr(el, "data-n", "8"), 10) || 8));
+    var query = "?n=" + n + "&placement=" + encodeURIComponent(placement);
+    var cart = el.getAttribute("data-cart");
+    var item = attr(el, "data-item-id", null);
+    var user = attr(el, "data-user-id", null);
+    if (cart !== null) {
+      var items = cart.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
+      return { url: api + "/v1/cart/complements", method: "POST",
+               body: JSON.stringify({ items: items, n: n, placement: placement }) };
+    }
+    if (item) return { url: api + "/v1/items/" + encodeURIComponent(item) + "/related" + query, method: "GET" };
+    if (user) return { url: api + "/v1/users/" + encodeURIComponent(user) + "/recommendations" + query, method: "GET" };
+    var category = attr(el, "data-category", null);
+    return { url: api + "/v1/popular" + query + (category ? "&category=" + encodeURIComponent(category) : ""),
+             method: "GET" };
+  }
+
+  function ensureStyle() {
+    if (document.getElementById(STYLE_ID)) return;
+    var style = document.createElement("style");
+    style.id = STYLE_ID;
+    style.textContent = CSS;
+    document.head.appendChild(style);
+  }
+
+  function hue(text) {
+    var h = 0;
+    for (var i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) % 360;
+    return h;
+  }
+
+  function formatPrice(price, currency) {
+    if (typeof price !== "number" || !isFinite(price)) return "";
+    try {
+      if (currency) return new Intl.NumberFormat(undefined, { style: "currency", currency: currency }).format(price);
+    } catch (e) { /* unknown currency code: plain number below */ }
+    return price.toFixed(2);
+  }
+
+  function node(tag, className, text) {
+    var el = document.createElement(tag);
+    el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function card(el, item, position, meta) {
+    var link = attr(el, "data-link", null);
+    var box = node(link ? "a" : "div", "vitrine-card");
+    if (link) box.href = link.replace("{item_id}", encodeURIComponent(item.item_id));
+    box.setAttribute("data-item-id", item.item_id);
+    box.setAttribute("data-category", item.category || "");
+    box.setAttribute("data-position", String(position));
+    var thumb = node("div", "vitrine-thumb", (item.title || item.item_id).charAt(0).toUpperCase());
+    thumb.style.background = "hsl(" + hue(item.category || item.item_id) + ",45%,52%)";
+    box.appendChild(thumb);
+    box.appendChild(node("span", "vitrine-name", item.title || item.item_id));
+    var price = formatPrice(item.price, attr(el, "data-currency", ""));
+    if (price) box.appendChild(node("span", "vitrine-price", price));
+    if (item.reason) box.appendChild(node("span", "vitrine-reason", item.reason));
+    box.addEventListener("click", function () {
+      emit(el, "click", Object.assign({ item_id: item.item_id, position: position }, meta));
+    });
+    return box;
+  }
+
+  function watchViews(el, cards, meta) {
+    var seen = {};
+    function report(box) {
+      var id = box.getAttribute("data-item-id");
+      if (seen[id]) return;
+      seen[id] = true;
+      emit(el, "view", Object.assign({ item_id: id, position: Number(box.getAttribute("data-position")) }, meta));
+    }
+    if (!("IntersectionObserver" in window)) { cards.forEach(report); return; }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) { report(entry.target); observer.unobserve(entry.target); }
+      });
+    }, { threshold: 0.5 });
+    cards.forEach(function (box) { observer.observe(box); });
+  }
+
+  function draw(el, answer) {
+    var placement = attr(el, "data-vitrine-placement", "home");
+    var items = (answer && Array.isArray(answer.items)) ? answer.items : [];
+    el.textContent = "";
+    if (!items.length) { el.setAttribute("data-vitrine-state", "empty"); return; }
+    ensureStyle();
+    var meta = { placement: placement, strategy: answer.strategy, model_version: answer.model_version };
+    var section = node("section", "vitrine-widget");
+    var title = attr(el, "data-title", "Recommended for you");
+    section.setAttribute("aria-label", title);
+    section.appendChild(node("h3", "vitrine-title", title));
+    var row = node("div", "vitrine-row");
+    var track = node("div", "vitrine-track");
+    var prev = node("button", "vitrine-nav", "\u2039");
+    var next = node("button", "vitrine-nav", "\u203A");
+    prev.type = next.type = "button";
+    prev.setAttribute("aria-label", "previous");
+    next.setAttribute("aria-label", "next");
+    prev.addEventListener("click", function () { track.scrollBy({ left: -track.clientWidth * 0.8 }); });
+    next.addEventListener("click", function () { track.scrollBy({ left: track.clientWidth * 0.8 }); });
+    var cards = items.map(function (item, i) { return card(el, item, i + 1, meta); });
+    cards.forEach(function (box) { track.appendChild(box); });
+    row.appendChild(prev);
+    row.appendChild(track);
+    row.appendChild(next);
+    section.appendChild(row);
+    el.appendChild(section);
+    el.setAttribute("data-vitrine-state", "ready");
+    emit(el, "render", Object.assign({ items: items }, meta));
+    watchViews(el, cards, meta);
+  }
+
+  function fail(el, status, message) {
+    el.textContent = "";
+    el.setAttribute("data-vitrine-state", "error");
+    emit(el, "error", { placement: attr(el, "data-vitrine-placement", "home"), status: status, message: message });
+  }
+
+  function render(el) {
+    var call;
+    try { call = request(el); } catch (e) { fail(el, 0, String(e)); return Promise.resolve(); }
+    el.setAttribute("data-vitrine-state", "loading");
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller && setTimeout(function () { controller.abort(); },
+                                         parseInt(attr(el, "data-timeout", "4000"), 10) || 4000);
+    var options = { method: call.method, mode: "cors", credentials: "omit", signal: controller && controller.signal,
+                    headers: { "Accept": "application/json" } };
+    if (call.body) { options.body = call.body; options.headers["Content-Type"] = "application/json"; }
+    return fetch(call.url, options).then(function (response) {
+      if (!response.ok) throw { status: response.status, message: "HTTP " + response.status };
+      return response.json();
+    }).then(function (answer) {
+      draw(el, answer);
+    }).catch(function (error) {
+      fail(el, (error && error.status) || 0, (error && error.message) || String(error));
+    }).then(function () { if (timer) clearTimeout(timer); });
+  }
+
+  function scan(root) {
+    var found = (root || document).querySelectorAll("[data-vitrine-placement]");
+    return Promise.all(Array.prototype.map.call(found, render));
+  }
+
+  window.Vitrine = { version: "1", render: render, scan: scan };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { scan(); });
+  else scan();
+})();

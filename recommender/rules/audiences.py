@@ -1,0 +1,31 @@
+"""The audiences a rule may target: ``known`` and ``anonymous`` visitors, plus registered segments.
+
+Segments (customer lifecycle stages such as ``first_time`` or ``at_risk``) are named by whoever
+computes them, through ``register_audiences``; a request then lists the visitor's segments in
+``RequestContext.segments``. A rule naming an audience that is not registered is refused.
+"""
+from __future__ import annotations
+
+BUILT_IN = ("known", "anonymous")
+_registered: dict[str, None] = dict.fromkeys(BUILT_IN)
+
+
+def register_audiences(*names: str) -> None:
+    """Make ``names`` valid rule audiences (idempotent)."""
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"an audience name must be a non-empty string, got {name!r}")
+        _registered[name] = None
+
+
+def known_audiences() -> tuple[str, ...]:
+    return tuple(_registered)
+
+
+def matches(audience: str | None, known_user: bool, segments: frozenset[str]) -> bool:
+    """Does a visitor (known or not, in ``segments``) belong to ``audience`` (``None`` = everyone)?"""
+    if audience is None:
+        return True
+    if audience in BUILT_IN:
+        return known_user == (audience == "known")
+    return audience in segments
