@@ -6,7 +6,7 @@ from recommender.rules.definitions import MAX_NAME_LENGTH, MAX_PINS, MAX_PRIORIT
 
 from .catalog_upload import MAX_ITEMS
 from .changes import MAX_RULE_ID
-from .openapi import JSON, _errors, _obj, _op, _ref, _response, _string
+from .openapi import JSON, _obj, _op, _ref, _response, _string
 from .routes.rules import AUDIT_ENTITIES, MAX_AUDIT_PAGE
 from .rules_preview import KINDS
 
@@ -60,10 +60,12 @@ RULE_SCHEMAS: dict[str, dict] = {
                                                          "description": "a Condition; null for pins"}},
                  ("id", *RULE_FIELDS, "condition", "created_at", "updated_at")),
     "RuleList": _obj({"rules": {"type": "array", "items": _ref("Rule")},
-                      "version": {"type": "integer", "description": "the store's change counter"}}, ("rules", "version")),
+                      "version": {"type": "integer", "description": "the store's change counter"}},
+                     ("rules", "version")),
     "RuleDeleted": _obj({"deleted": _ref("Rule")}, ("deleted",)),
     "AuditEntry": _obj({"id": {"type": "integer"}, "at": _string(format="date-time"), "actor": _string(),
-                        "action": _string(enum=["create", "update", "delete"]), "entity": _string(enum=list(AUDIT_ENTITIES)),
+                        "action": _string(enum=["create", "update", "delete"]),
+                        "entity": _string(enum=list(AUDIT_ENTITIES)),
                         "entity_id": _string(nullable=True), "before": {"nullable": True}, "after": {"nullable": True}},
                        ("id", "at", "actor", "action", "entity", "entity_id", "before", "after")),
     "AuditPage": _obj({"entries": {"type": "array", "items": _ref("AuditEntry")},
@@ -158,10 +160,10 @@ RULE_PATHS: dict[str, dict] = {
                                   _response("stored settings", _ref("PlacementList")), operation_id="listPlacements")},
     "/v1/placements/{name}": {
         "get": _op("The settings that apply to a placement", "placements", _response("settings", _ref("Placement")),
-                   ("placement_name",), (400,), operation_id="getPlacement"),
+                   ("placement_name",), (400, 404), operation_id="getPlacement"),
         "put": _write("Replace a placement's settings (fields left out take their defaults)", "placements",
                       _response("the stored settings", _ref("Placement")), ("placement_name",), "PlacementSettings",
-                      "putPlacement"),
+                      "putPlacement", errors=(*WRITE_ERRORS, 404)),
     },
     "/v1/catalog/items": {"post": POST_ITEMS},
     "/v1/catalog/items/{item_id}": {
@@ -169,7 +171,7 @@ RULE_PATHS: dict[str, dict] = {
                    ("item_id",), (404,), operation_id="getCatalogItem"),
         "put": _write("Set some attributes of one item (stock, price, any column)", "catalog",
                       _response("the item's stored updates", _ref("CatalogItemUpdated")), ("item_id",), None,
-                      "putCatalogItem"),
+                      "putCatalogItem", errors=(*WRITE_ERRORS, 404)),
     },
 }
 RULE_PATHS["/v1/catalog/items/{item_id}"]["put"]["requestBody"] = {

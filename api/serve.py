@@ -50,8 +50,17 @@ def gunicorn_options(settings: Mapping[str, Any]) -> dict[str, Any]:
         "proc_name": "vitrine",
         "loglevel": settings["LOG_LEVEL"].lower(),
         "child_exit": _child_exit,
+        "post_fork": _one_blas_thread,
         "control_socket_disable": True,  # one shared ~/.gunicorn/gunicorn.ctl would clash between servers
     }
+
+
+def _one_blas_thread(server: Any, worker: Any) -> None:
+    """Each worker answers one request at a time on one core: BLAS thread pools inherited from the
+    master would make the workers fight over the cores (gunicorn hook)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
 
 
 def _child_exit(server: Any, worker: Any) -> None:

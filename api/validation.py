@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from recommender.engine import SessionEvent
+from recommender.rules import PLACEMENT_PATTERN
 
 from .errors import bad_request
 
@@ -25,7 +26,6 @@ MAX_ID_LENGTH = 256
 MAX_BATCH_USERS = 10_000
 MAX_SESSION_EVENTS = 1_000
 MAX_CART_ITEMS = 500
-PLACEMENT_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1_000
 EVENT_ALIASES = {

@@ -35,7 +35,7 @@ from training.publish import read_current
 
 USERS, ITEMS = 100_000, 20_000
 VARIANTS = 1_000
-ROUNDS, ROUND_SECONDS = 3, 4
+ROUNDS, ROUND_SECONDS = 3, 3
 RATE, RATE_SECONDS = 1_000, 8
 EXPORT_TARGET = 5_000  # users/s
 HEADROOM = 1.1  # fixed-rate latency only for endpoints saturating above HEADROOM × RATE

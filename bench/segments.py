@@ -13,9 +13,9 @@ import time
 import numpy as np
 
 from recommender.customers import CART, PURCHASE, SECONDS_PER_DAY, VIEW
+from training.config import TrainConfig
 from training.dataset import Dataset
 from training.profiles import build_profiles
-from training.config import TrainConfig
 
 CUSTOMERS, ITEMS, CATEGORIES, DAYS = 1_000_000, 20_000, 200, 365
 START = 1_700_000_000.0

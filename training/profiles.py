@@ -48,10 +48,14 @@ def customer_events(data: Dataset) -> CustomerEvents:
 
 
 def resolve_as_of(data: Dataset, config: LifecycleConfig) -> float:
-    """The configured analysis date (its end, UTC), or the data's last event."""
-    if config.as_of:
-        return pd.Timestamp(config.as_of, tz="UTC").timestamp()
-    return data.end_time
+    """The configured analysis moment (UTC; a date alone means the end of that day), or the data's
+    last event."""
+    if not config.as_of:
+        return data.end_time
+    moment = pd.Timestamp(config.as_of, tz="UTC")
+    if len(config.as_of.strip()) == len("YYYY-MM-DD"):
+        moment += pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+    return moment.timestamp()
 
 
 def lifecycle_as_of(events: CustomerEvents, as_of: float, config: LifecycleConfig) -> Lifecycle:
@@ -100,15 +104,11 @@ def _summary(data: Dataset, events: CustomerEvents, life: Lifecycle, arrays: dic
                           events.user[lines], events.item[lines], data.item_category)
     groups = {name: arrays["stage"] == code for code, name in enumerate(STAGES)}
     live = {"cart_abandoner": arrays["cart_abandoner"], "browsing_interest": arrays["browsing_category"] >= 0}
-    buyers = facts.purchases > 0
     return {
         "as_of": str(np.datetime64(facts.as_of_day, "D")),
         "definitions": {**asdict(config), "repurchase_window_days": life.limits.window_days,
                         "typical_interval_days": life.limits.interval_days},
-        "store": {"customers": data.n_users, "buyers": int(buyers.sum()),
-                  "repeat_customers": int((facts.purchases >= 2).sum()),
-                  "revenue": round(float(facts.spend.sum()), 2),
-                  "repeat_revenue_share": repeat_revenue_share(facts.spend, facts.purchases)},
+        "store": _store_figures(facts),
         "stages": {name: _with_ids(group_metrics(mask, purchases, config.top_n), data)
                    for name, mask in groups.items()},
         "live_segments": {name: _with_ids(group_metrics(live[name], purchases, config.top_n), data)
@@ -118,6 +118,12 @@ def _summary(data: Dataset, events: CustomerEvents, life: Lifecycle, arrays: dic
         "cohorts": cohort_retention(facts.occasions, facts.as_of_day),
         "stage_history": stage_history(facts, life.limits, config),
     }
+
+
+def _store_figures(facts: CustomerFacts) -> dict:
+    return {"customers": len(facts.purchases), "buyers": int((facts.purchases > 0).sum()),
+            "repeat_customers": int((facts.purchases >= 2).sum()), "revenue": round(float(facts.spend.sum()), 2),
+            "repeat_revenue_share": repeat_revenue_share(facts.spend, facts.purchases)}
 
 
 def _with_ids(metrics: dict, data: Dataset) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 from flask import Blueprint, Response, request
 
-from recommender.profiles import AUDIENCES, CustomerProfiles
 from recommender.lifecycle import STAGES
+from recommender.profiles import AUDIENCES, CustomerProfiles
 
 from ..errors import APIError
 from ..extension import served_model

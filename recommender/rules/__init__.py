@@ -2,7 +2,6 @@
 
 Pure numpy: the API stores rules and catalog updates and hands them here as plain values.
 """
-from .audiences import BUILT_IN as BUILT_IN_AUDIENCES
 from .audiences import known_audiences, register_audiences
 from .conditions import OPS, compile_condition, parse_condition
 from .definitions import (
@@ -20,7 +19,7 @@ from .items import CANONICAL_KINDS, ItemTable, check_attributes
 from .reranker import RuleReranker
 
 __all__ = [
-    "ACTIONS", "BUILT_IN_AUDIENCES", "CANONICAL_KINDS", "DEFAULT_PLACEMENT", "OPS", "PLACEMENT_PATTERN",
+    "ACTIONS", "CANONICAL_KINDS", "DEFAULT_PLACEMENT", "OPS", "PLACEMENT_PATTERN",
     "ItemTable", "PlacementSettings", "Rule", "RuleBook", "RuleReranker", "check_attributes",
     "check_placement_name", "compile_condition", "known_audiences", "parse_condition", "parse_rule",
     "parse_settings", "register_audiences",

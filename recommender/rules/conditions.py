@@ -121,7 +121,8 @@ def compile_condition(condition: Condition, table: ItemTable) -> np.ndarray:
         masks = [compile_condition(part, table) for part in condition.parts]
         return np.logical_and.reduce(masks) if condition.kind == "all" else np.logical_or.reduce(masks)
     kind = table.kinds.get(condition.field)
-    if kind is None or kind != implied_kind(list(condition.value) if isinstance(condition.value, tuple) else condition.value):
+    value = list(condition.value) if isinstance(condition.value, tuple) else condition.value
+    if kind is None or kind != implied_kind(value):
         return np.full(len(table), condition.op in ("ne", "not_in"))  # the column is gone or changed kind
     column, present = table.columns[condition.field], table.present[condition.field]
     matched = _compare(column, condition.op, condition.value, table.kinds[condition.field])

@@ -133,7 +133,8 @@ def parse_settings(data: Any) -> PlacementSettings:
     for name in ("min_price", "max_price"):
         if values[name] is not None and (not _is_number(values[name]) or values[name] < 0):
             raise FieldError(name, "must be a number >= 0, or null")
-    if values["min_price"] is not None and values["max_price"] is not None and values["min_price"] > values["max_price"]:
+    low, high = values["min_price"], values["max_price"]
+    if low is not None and high is not None and low > high:
         raise FieldError("max_price", "must be at least min_price")
     return PlacementSettings(**values)
 
@@ -187,7 +188,7 @@ def _audience(value: Any, any_name: bool) -> str | None:
     if any_name and (value is None or isinstance(value, str)):
         return value
     if value is not None and value not in known_audiences():
-        raise FieldError("audience", f"must be one of {', '.join(known_audiences())} or null, got {value!r}")
+        raise FieldError("audience", f"must be one of {', '.join(known_audiences())} or null, got {str(value)[:64]!r}")
     return value
 
 

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 import csv
 import json
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from api.export import PROFILE_COLUMNS
 from api.paging import make_cursor
+from api.report import render_report
+from recommender.lifecycle import LifecycleConfig
 from recommender.profiles import AUDIENCES
 from training.cli import main
+from training.dataset import build_dataset
+from training.profiles import build_profiles
 
 from .conftest import make_app, publish_copy
 
@@ -121,3 +127,12 @@ def test_report_command_writes_the_page(models_dir, tmp_path, capsys):
     assert main(["report", "--models-dir", str(models_dir), "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8").count("<svg") == 4 and "wrote the customer report" in capsys.readouterr().out
     assert main(["report", "--models-dir", str(tmp_path / "empty"), "--out", str(out)]) == 2
+
+
+def test_report_renders_for_a_single_day_of_data():
+    frame = pd.DataFrame({"timestamp": pd.to_datetime(["2024-05-01T10:00"] * 3, utc=True), "user_id": ["a", "b", "c"],
+                          "item_id": ["i1", "i2", "i1"], "event": ["purchase", "purchase", "view"],
+                          "quantity": 1.0, "price": 2.0, "order_id": ["o1", "o2", None]})
+    profiles = build_profiles(build_dataset(frame), LifecycleConfig())
+    html = render_report(SimpleNamespace(profiles=profiles, catalog={}, version="thin"))
+    assert html.count("<svg") == 4 and "not fitted" in html

@@ -51,7 +51,8 @@ def test_create_read_replace_patch_delete(client):
     assert client.get(f"/v1/rules/{rule['id']}").json == rule
     replaced = client.put(f"/v1/rules/{rule['id']}", json={**rule, "name": "boost Acme", "action": "boost",
                                                              "factor": 2}, headers=AUTH)
-    assert replaced.status_code == 200 and replaced.json["action"] == "boost" and replaced.json["placements"] == ["home"]
+    assert replaced.status_code == 200 and replaced.json["action"] == "boost"
+    assert replaced.json["placements"] == ["home"]
     patched = client.patch(f"/v1/rules/{rule['id']}", json={"enabled": False, "placements": []}, headers=AUTH).json
     assert patched["enabled"] is False and patched["factor"] == 2 and patched["placements"] == []
     assert [r["id"] for r in client.get("/v1/rules").json["rules"]] == [rule["id"]]

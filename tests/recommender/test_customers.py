@@ -1,4 +1,4 @@
-"""Per-customer facts, the key moment and the live segments on hand-built event histories."""
+"""Per-customer facts, the key moment, live segments and cohorts on hand-built event histories."""
 import numpy as np
 import pytest
 
@@ -6,6 +6,7 @@ from recommender.customers import CART, PURCHASE, SECONDS_PER_DAY, VIEW, Custome
 from recommender.key_moment import key_moment, key_moments_by_group, survival
 from recommender.lifecycle import LifecycleConfig
 from recommender.live_segments import NO_CATEGORY, browsing_interest, cart_abandoners
+from recommender.trends import cohort_retention
 
 DAY = SECONDS_PER_DAY
 END = 1_000 * DAY  # the analysis date: the end of day 1000
@@ -96,3 +97,13 @@ def test_browsing_interest():
     views += [(3, 0, VIEW, 990.0, 1, 0, -1)] * 4 + [(3, 3, VIEW, 991.0, 1, 0, -1)] * 3    # most viewed wins
     live = events(views, n_users=5)
     assert browsing_interest(live, END - DAY, CONFIG).tolist() == [1, NO_CATEGORY, NO_CATEGORY, 0, NO_CATEGORY]
+
+
+def test_cohort_retention_counts_complete_months_only():
+    jan, feb, mar = (int(np.datetime64(d, "D").astype(np.int64)) for d in ("2024-01-10", "2024-02-05", "2024-03-02"))
+    rows = [(0, 0, PURCHASE, jan, 1, 5.0, 0), (0, 0, PURCHASE, feb, 1, 5.0, 1),   # January cohort, back in February
+            (1, 0, PURCHASE, jan, 1, 5.0, 2), (1, 0, PURCHASE, mar, 1, 5.0, 3),   # ... and in (partial) March
+            (2, 0, PURCHASE, feb, 1, 5.0, 4)]                                      # February cohort
+    facts = customer_facts(events(rows, n_users=3), (mar + 1) * DAY)
+    retention = cohort_retention(facts.occasions, facts.as_of_day)
+    assert retention == {"cohorts": ["2024-01", "2024-02"], "sizes": [2, 1], "retention": [[1.0, 0.5], [1.0]]}

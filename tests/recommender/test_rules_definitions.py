@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from recommender.errors import FieldError
-from recommender.rules import ItemTable, check_attributes, compile_condition, parse_condition, parse_rule, parse_settings
+from recommender.rules import (ItemTable, check_attributes, compile_condition, parse_condition, parse_rule,
+                               parse_settings)
 from recommender.rules.audiences import register_audiences
 
 RECORDS = {
@@ -80,7 +81,8 @@ def test_conditions_compile_to_masks(table, condition, expected):
       "condition": {"field": "brand", "op": "eq", "value": "A"}}, "ends_at", "later than"),
     ({"name": "x", "action": "exclude", "audience": "vip", "condition": {"field": "brand", "op": "eq", "value": "A"}},
      "audience", "known, anonymous"),
-    ({"name": "x", "action": "pin", "item_ids": ["p0", "p9"], "positions": [1, 2]}, "item_ids[1]", "not in the catalog"),
+    ({"name": "x", "action": "pin", "item_ids": ["p0", "p9"], "positions": [1, 2]}, "item_ids[1]",
+     "not in the catalog"),
     ({"name": "x", "action": "pin", "item_ids": ["p0", "p1"], "positions": [1, 1]}, "positions", "repeat"),
     ({"name": "x", "action": "pin", "item_ids": ["p0"], "positions": [0]}, "positions[0]", "from 1"),
     ({"name": "x", "action": "exclude"}, "condition", "required"),

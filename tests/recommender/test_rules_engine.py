@@ -49,7 +49,8 @@ def test_n_results_remain_when_most_candidates_are_excluded(plain, table, demo_s
 def test_exclusions_hold_in_bought_together(plain, table, demo_store):
     anchor, partner = demo_store.complements[0]
     assert partner in [p["item_id"] for p in plain.bought_together(anchor, n=5)]
-    engine = ruled(plain, table, rule(table, 1, "exclude", condition={"field": "item_id", "op": "eq", "value": partner}))
+    without = rule(table, 1, "exclude", condition={"field": "item_id", "op": "eq", "value": partner})
+    engine = ruled(plain, table, without)
     assert partner not in [p["item_id"] for p in engine.bought_together(anchor, n=5)]
 
 

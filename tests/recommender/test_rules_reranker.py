@@ -5,7 +5,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-import pytest
 
 from recommender.engine import Candidates, PurchaseRule, RequestContext
 from recommender.rules import ItemTable, PlacementSettings, RuleBook, RuleReranker, parse_rule
@@ -129,7 +128,8 @@ def test_audiences():
     assert 0 not in apply(anonymous, context=RequestContext("home"))
     segment = parse_rule({"name": "s", "action": "exclude", "audience": "at_risk_test",
                           "condition": {"field": "category", "op": "eq", "value": "a"}}, None, rule_id=3)
-    assert 0 in apply(segment) and 0 not in apply(segment, context=RequestContext("home", segments=frozenset({"at_risk_test"})))
+    at_risk = RequestContext("home", segments=frozenset({"at_risk_test"}))
+    assert 0 in apply(segment) and 0 not in apply(segment, context=at_risk)
 
 
 def test_schedule_boundaries():

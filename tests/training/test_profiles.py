@@ -100,6 +100,18 @@ def test_bad_input_gets_sensible_stages():
     json.dumps(profiles.summary, allow_nan=False)
 
 
+def test_a_configured_analysis_date_ignores_later_events():
+    events = _events([
+        ("2024-01-02T09:00", "u1", "i1", "purchase", 1.0, 4.0, "o1"),
+        ("2024-01-02T18:00", "u1", "i2", "purchase", 1.0, 6.0, "o2"),
+        ("2024-01-20T08:00", "u1", "i2", "purchase", 1.0, 5.0, "o3"),
+    ])
+    profiles = build_profiles(build_dataset(events), LifecycleConfig(as_of="2024-01-02"))
+    profile = profiles.profile(profiles.index_of("u1"))
+    assert profiles.summary["as_of"] == "2024-01-02" and profile["stage"] == "first_time"
+    assert (profile["rfm"]["frequency"], profile["rfm"]["monetary"], profile["rfm"]["recency_days"]) == (2, 10.0, 0)
+
+
 def test_a_single_day_of_data():
     events = _events([("2024-05-01T10:00", f"u{i}", f"i{i % 3}", "purchase", 1.0, 3.0, f"o{i}") for i in range(30)]
                      + [("2024-05-01T11:00", "viewer", "i1", "view", 1.0, None, None)])
