@@ -62,7 +62,8 @@ class ReloadRefused(RuntimeError):
 def serve_version(version: ModelVersion) -> Served:
     """Wrap a loaded version for serving; one query of each kind checks it and warms it up."""
     model = version.model
-    engine = RecommendationEngine(model)
+    segments_of = version.profiles.segments_of if version.profiles is not None else None
+    engine = RecommendationEngine(model, segments_of=segments_of)
     categories = model.category_names[model.item_category].tolist()
     labels = dict(zip(model.item_ids.tolist(), zip(model.titles.tolist(), categories)))
     if len(model.user_ids):

@@ -26,6 +26,7 @@ from .history import UserHistory
 from .item_knn import ItemKNNModel
 from .interactions import EVENT_CODES, InteractionConfig, confidence_matrix
 from .popularity import PopularityModel
+from .profiles import ANONYMOUS_STAGE
 
 OVERFETCH = 4
 BATCH_USERS = 128
@@ -166,9 +167,13 @@ class ApproximateALS:
 class RecommendationEngine:
     """Answers every kind of recommendation request from one ``ServingModel``."""
 
-    def __init__(self, model: ServingModel, reranker: Reranker | None = None) -> None:
+    def __init__(self, model: ServingModel, reranker: Reranker | None = None,
+                 segments_of: Callable[[str | None], Iterable[str]] | None = None) -> None:
+        """``segments_of`` names the customer segments of a user id (lifecycle stage first), for
+        rules aimed at an audience; without it anonymous visitors are ``prospect``."""
         self.model = model
         self.reranker = reranker or KeepAll()
+        self.segments_of = segments_of
         self.user_index = {uid: i for i, uid in enumerate(model.user_ids.tolist())}
         self.item_index = {iid: i for i, iid in enumerate(model.item_ids.tolist())}
         self.category_index = {name: i for i, name in enumerate(model.category_names.tolist())}
@@ -198,7 +203,11 @@ class RecommendationEngine:
         """What the re-ranker learns about one request."""
         known = user_id is not None and user_id in self.user_index
         excluded = np.array([], dtype=np.int64) if exclude is None else np.asarray(exclude, dtype=np.int64)
-        return RequestContext(placement, user_id, known_user=known, exclude=excluded)
+        if self.segments_of is not None:
+            segments = frozenset(self.segments_of(user_id))
+        else:
+            segments = frozenset() if known else frozenset({ANONYMOUS_STAGE})
+        return RequestContext(placement, user_id, known_user=known, exclude=excluded, segments=segments)
 
     def purchase_rule(self, placement: str | None) -> PurchaseRule:
         """The placement's rule for past purchases, from the re-ranker when it has one."""

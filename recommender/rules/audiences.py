@@ -1,13 +1,14 @@
-"""The audiences a rule may target: ``known`` and ``anonymous`` visitors, plus registered segments.
-
-Segments (customer lifecycle stages such as ``first_time`` or ``at_risk``) are named by whoever
-computes them, through ``register_audiences``; a request then lists the visitor's segments in
+"""The audiences a rule may target: ``known`` and ``anonymous`` visitors, the customer lifecycle
+stages and live segments (``first_time``, ``hero``, ``cart_abandoner``…), plus any segment
+registered through ``register_audiences``. A request lists the visitor's segments in
 ``RequestContext.segments``. A rule naming an audience that is not registered is refused.
 """
 from __future__ import annotations
 
+from ..profiles import audiences as customer_segments
+
 BUILT_IN = ("known", "anonymous")
-_registered: dict[str, None] = dict.fromkeys(BUILT_IN)
+_registered: dict[str, None] = dict.fromkeys((*BUILT_IN, *customer_segments()))
 
 
 def register_audiences(*names: str) -> None:

@@ -209,3 +209,25 @@ def test_placement_settings(client, store):
     assert client.get("/v1/placements/home page").status_code == 400
     assert state(client) == before
     assert [p["name"] for p in client.get("/v1/placements").json["placements"]] == ["default", "home"]
+
+
+def test_rule_for_a_lifecycle_stage_applies_to_that_stage_only(client, models_dir):
+    """A pin aimed at first-time buyers reaches them and nobody else (issue 6 audiences)."""
+    from training.artifacts import load_artifacts
+    from training.publish import read_current
+
+    version = load_artifacts(read_current(models_dir))
+    stage_of = {uid: version.profiles.segments_of(uid)[0] for uid in version.model.user_ids.tolist()}
+    first_time = next(u for u, s in stage_of.items() if s == "first_time")
+    other = next(u for u, s in stage_of.items() if s not in ("first_time", "prospect"))
+    target = client.get(f"/v1/users/{first_time}/recommendations?n=10").json["items"][-1]["item_id"]
+    create(client, action="pin", item_ids=[target], positions=[1], audience="first_time")
+    assert client.get(f"/v1/users/{first_time}/recommendations?n=10").json["items"][0]["item_id"] == target
+    assert client.get(f"/v1/users/{other}/recommendations?n=10").json["items"][0]["item_id"] != target
+
+
+def test_unknown_audience_is_rejected(client):
+    response = client.post("/v1/rules", json={"name": "r", "action": "exclude", "condition": ACME,
+                                              "audience": "vip-club"}, headers=AUTH)
+    assert response.status_code == 400 and response.json["error"]["field"] == "audience"
+    assert "first_time" in response.json["error"]["message"]
