@@ -214,16 +214,20 @@ class CoPurchaseModel:
         (a ``UserHistory`` contributes its ``purchases``). Every stored entry counts as in the
         basket and scores 0. Returns a dense ``n_users × n_items`` float32 array, so callers
         score users in batches."""
+        return self.score_sparse(history).toarray().astype(np.float32)
+
+    def score_sparse(self, history: UserHistory | sp.csr_matrix) -> sp.csr_matrix:
+        """``score_users`` as a CSR matrix: only the basket items' partners are stored."""
         self._check_fitted()
         baskets = history.purchases if isinstance(history, UserHistory) else _as_csr(history, "history")
         n_items = len(self.item_counts_)
         if baskets.shape[1] != n_items:
             raise ValueError(f"history must have {n_items} columns (one per item), got {baskets.shape[1]}")
         combined = baskets @ self._ranking()
-        scores = np.zeros(combined.shape, dtype=np.float32)
-        scores[_row_ids(combined), combined.indices] = combined.data
-        scores[_row_ids(baskets), baskets.indices] = 0
-        return scores
+        row_of = np.repeat(np.arange(baskets.shape[0], dtype=np.int64), np.diff(combined.indptr))
+        in_basket = np.repeat(np.arange(baskets.shape[0], dtype=np.int64), np.diff(baskets.indptr)) * n_items + baskets.indices
+        combined.data[np.isin(row_of * n_items + combined.indices, in_basket)] = 0
+        return combined
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         self._check_fitted()
@@ -267,11 +271,6 @@ def _binarize(baskets: sp.spmatrix) -> sp.csr_matrix:
     matrix.data = (matrix.data > 0).astype(np.float64)
     matrix.eliminate_zeros()
     return matrix
-
-
-def _row_ids(matrix: sp.csr_matrix) -> np.ndarray:
-    """The row of every stored entry."""
-    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
 
 
 def _row_blocks(products: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from .als import ALSModel
 from .ann import VectorIndex
-from .blend import BlendModel, scale_rows
+from .blend import BlendModel, Blended, scale_rows
 from .buy_again import BuyAgainModel
 from .copurchase import CoPurchaseModel
 from .ease import EASEModel
@@ -237,7 +237,7 @@ class RecommendationEngine:
         known = np.flatnonzero(rows >= 0)
         answers: list[Answer | None] = [None] * len(user_ids)
         for chunk in np.array_split(known, -(-len(known) // BATCH_USERS)) if len(known) else []:
-            history = UserHistory(rows[chunk], self.model.confidence[rows[chunk]], self.model.purchases[rows[chunk]])
+            history = UserHistory.of(rows[chunk], self.model.confidence, self.model.purchases)
             for position, answer in zip(chunk, self._personalized(history, n, exclude_purchased, placement,
                                                                    [user_ids[i] for i in chunk], "personalized")):
                 answers[position] = answer
@@ -282,9 +282,8 @@ class RecommendationEngine:
         rule = self.purchase_rule(placement)
         exclude_purchased = exclude_purchased and rule.exclude
         blend = self.blends["new_items" if exclude_purchased else "all_purchases"]
-        parts = blend.score_components(history)
-        names = np.array(list(parts))
-        total = sum(parts.values())
+        blended = blend.score(history)
+        total = blended.total
         baskets = _row_indices(history.purchases)
         purchase_rows = history.users if purchase_rows is None else purchase_rows
         excluded = [self._exclusions(basket, exclude_purchased, session_items, row, rule.after_days)
@@ -292,13 +291,13 @@ class RecommendationEngine:
         rows = np.repeat(np.arange(len(history)), [len(e) for e in excluded])
         total[rows, np.concatenate(excluded) if excluded else rows] = -np.inf
         top, scores = _top_k(total, n * OVERFETCH)
-        sources = names[np.argmax([np.take_along_axis(part, top, axis=1) for part in parts.values()], axis=0)]
+        sources = blended.strongest(np.broadcast_to(np.arange(len(history))[:, None], top.shape), top)
         answers = []
         for u in range(len(history)):
             finite = np.isfinite(scores[u])
             candidates = Candidates(top[u][finite], scores[u][finite], sources[u][finite])
             context = self.request_context(placement, user_ids[u], excluded[u])
-            grow = _Scored(total[u], [part[u] for part in parts.values()], names)
+            grow = _Scored(blended, u)
             picks = self._finish(candidates, n, context, grow, baskets[u], session_items)
             answers.append(Answer(picks, strategy if picks and picks[0].source != "popularity" else "popular_fallback"))
         return answers
@@ -335,17 +334,17 @@ class RecommendationEngine:
         else:
             ids, cosine = self.model.indexes["items"].query_item(item, k)
         partners = self.model.copurchase.bought_together(item, n_items if k is None else k)
-        scores = np.zeros(n_items, dtype=np.float32)
-        sources = np.full(len(scores), "als", dtype=object)
-        scores[ids] = 0.5 * np.clip(cosine, 0, None)
+        keep, where = np.unique(np.concatenate([ids, partners.ids]).astype(np.int64), return_inverse=True)
+        scores = np.zeros(len(keep), dtype=np.float32)
+        scores[where[: len(ids)]] = 0.5 * np.clip(cosine, 0, None)
+        from_partners = np.zeros(len(keep), dtype=bool)
         if len(partners.ids):
-            lift = partners.lift / partners.lift.max()
-            scores[partners.ids] += 0.5 * lift
-            sources[partners.ids] = "copurchase"
-        keep = np.union1d(ids, partners.ids).astype(np.int64)
-        keep = keep[keep != item]
-        order = keep[np.lexsort((keep, -scores[keep]))]
-        return Candidates(order, scores[order], sources[order].astype(str))
+            scores[where[len(ids):]] += 0.5 * partners.lift / partners.lift.max()
+            from_partners[where[len(ids):]] = True
+        mine = keep != item
+        keep, scores, from_partners = keep[mine], scores[mine], from_partners[mine]
+        order = np.lexsort((keep, -scores))
+        return Candidates(keep[order], scores[order], np.where(from_partners[order], "copurchase", "als"))
 
     def bought_together(self, item_id: str, n: int = 10, placement: str | None = None) -> list[dict]:
         """The item's association-rule partners with support, confidence and lift, rules applied
@@ -472,14 +471,15 @@ class RecommendationEngine:
 class _Scored:
     """Every item one user's blend scored (finite), best first: the grown candidate set."""
 
-    def __init__(self, total: np.ndarray, parts: list[np.ndarray], names: np.ndarray) -> None:
-        self.total, self.parts, self.names = total, parts, names
+    def __init__(self, blended: Blended, row: int) -> None:
+        self.blended, self.row = blended, row
 
     def __call__(self) -> Candidates:
-        ids = np.flatnonzero(np.isfinite(self.total))
-        order = ids[np.lexsort((ids, -self.total[ids]))]
-        sources = self.names[np.argmax([part[order] for part in self.parts], axis=0)] if len(order) else self.names[:0]
-        return Candidates(order, self.total[order], sources)
+        total = self.blended.total[self.row]
+        ids = np.flatnonzero(np.isfinite(total))
+        order = ids[np.lexsort((ids, -total[ids]))]
+        sources = self.blended.strongest(np.full(len(order), self.row), order)
+        return Candidates(order, total[order], sources.astype(str))
 
 
 def _partner_candidates(partners) -> Candidates:

@@ -49,6 +49,9 @@ class ItemKNNModel:
         return model
 
     def score_users(self, history: UserHistory) -> np.ndarray:
+        return self.score_sparse(history).toarray().astype(np.float32)
+
+    def score_sparse(self, history: UserHistory) -> sp.csr_matrix:
         if not hasattr(self, "similarity_"):
             raise NotFittedError(self)
-        return np.asarray((history.interactions @ self.similarity_).todense(), dtype=np.float32)
+        return history.interactions @ self.similarity_

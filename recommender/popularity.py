@@ -47,6 +47,11 @@ class PopularityModel:
         order = order[np.isfinite(scores[order])]
         return order, scores[order].astype(np.float32)
 
+    def static_scores(self) -> np.ndarray:
+        """Popularity is the same for every user: the blend scales it once."""
+        self._check_fitted()
+        return self.scores_
+
     def score_users(self, history: UserHistory) -> np.ndarray:
         """The same popularity row for every user (the blend adds it as a prior)."""
         self._check_fitted()

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommender.history import UserHistory
 from recommender.interactions import EVENT_CODES, InteractionConfig, confidence_matrix
 
 SECONDS_PER_DAY = 86_400.0
@@ -149,12 +148,6 @@ def basket_matrix(data: Dataset) -> sp.csr_matrix:
     matrix.sum_duplicates()
     matrix.data[:] = 1.0
     return matrix
-
-
-def user_history(users: np.ndarray, confidence: sp.csr_matrix, purchases: sp.csr_matrix) -> UserHistory:
-    """The fitted users' own rows, as the scoring models expect them."""
-    users = np.asarray(users, dtype=np.int64)
-    return UserHistory(users, confidence[users], purchases[users])
 
 
 def last_purchase_ages(data: Dataset, now: float) -> sp.csr_matrix:

@@ -16,11 +16,12 @@ from joblib import Parallel, delayed
 
 from recommender.blend import scale_rows
 from recommender.lifecycle import STAGES
+from recommender.history import UserHistory
 from recommender.metrics import per_user_ndcg, ranking_metrics
 from recommender.ranking import top_n
 
 from .config import MODES, TrainConfig
-from .dataset import PURCHASE, Dataset, user_history
+from .dataset import PURCHASE, Dataset
 from .models import FittedModels, fit_models, signals
 from .profiles import stages_as_of
 
@@ -90,7 +91,7 @@ def evaluated_models(config: TrainConfig, available: set[str], mode: str) -> dic
 
 def _recommend_batch(split: Split, models: FittedModels, weights: dict, rows: np.ndarray, k: int) -> dict:
     """Top-k of every (model, mode) for a batch of test users, scoring each signal once."""
-    history = user_history(split.users[rows], models.confidence, models.purchases)
+    history = UserHistory.of(split.users[rows], models.confidence, models.purchases)
     available = signals(models)
     needed = {name for model in weights.values() for name in model}
     parts = {name: scale_rows(np.asarray(available[name].score_users(history), np.float32)) for name in needed}

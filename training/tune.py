@@ -16,11 +16,12 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from recommender.blend import scale_rows
+from recommender.history import UserHistory
 from recommender.metrics import ranking_metrics
 from recommender.ranking import top_n
 
 from .config import MODES, TrainConfig, config_from_dict, merge
-from .dataset import Dataset, build_dataset, user_history
+from .dataset import Dataset, build_dataset
 from .evaluation import Split, resolve_cutoff, split_by_time
 from .models import fit_models, signals
 from .pipeline import TrainInput, load_input
@@ -71,7 +72,7 @@ def validation_split(data: Dataset, config: TrainConfig) -> Split:
 
 def _score(split: Split, config: TrainConfig, scorer_name: str, mode: str) -> float:
     models = fit_models(split.train, config, now=split.cutoff)
-    history = user_history(split.users, models.confidence, models.purchases)
+    history = UserHistory.of(split.users, models.confidence, models.purchases)
     scores = signals(models)[scorer_name].score_users(history)
     exclude = split.bought_before if mode == "new_items" else None
     ids = top_n(scores, config.evaluation.k, exclude)[0]
@@ -86,7 +87,7 @@ def run_trial(split: Split, base: TrainConfig, point: dict) -> float:
 def tune_blend(split: Split, config: TrainConfig) -> dict[str, dict]:
     """Coordinate ascent over blend weights, ALS fixed at 1, per mode."""
     models = fit_models(split.train, config, now=split.cutoff)
-    history = user_history(split.users, models.confidence, models.purchases)
+    history = UserHistory.of(split.users, models.confidence, models.purchases)
     available = signals(models)
     parts = {name: scale_rows(np.asarray(available[name].score_users(history), np.float32))
              for name in ("als", *BLEND_SIGNALS) if name in available}
