@@ -11,8 +11,11 @@ PRESET  ?=
 DEMO_DIR   ?= data/demo
 MODELS_DIR ?= models
 PORT       ?= 8000
+# The admin token of the console and the write endpoints: generated once for `make run`, or set
+# VITRINE_ADMIN_TOKEN yourself.
+ADMIN_TOKEN_FILE := data/admin_token
 
-.PHONY: run test browser bench train demo-data clean
+.PHONY: run test browser bench train demo-data screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +34,11 @@ train: $(STAMP)
 	$(BIN)/vitrine train --events $(EVENTS) $(if $(CATALOG),--catalog $(CATALOG)) $(if $(PRESET),--preset $(PRESET)) --models-dir $(MODELS_DIR)
 endif
 
-run: train
+$(ADMIN_TOKEN_FILE):
+	mkdir -p $(dir $@)
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(24))" > $@
+
+run: train $(ADMIN_TOKEN_FILE)
 	@echo
 	@echo "Serving the model in $(MODELS_DIR)/ on http://localhost:$(PORT) (Ctrl-C stops it). Try:"
 	@echo "  curl -s 'http://localhost:$(PORT)/v1/users/u00001/recommendations?n=5'"
@@ -41,9 +48,9 @@ run: train
 	@echo "  curl -s -X POST http://localhost:$(PORT)/v1/cart/complements -H 'Content-Type: application/json' -d '{\"items\": [\"p00001\"], \"n\": 5}'"
 	@echo "  API docs: http://localhost:$(PORT)/docs"
 	@echo "  Demo store with the widget: http://localhost:$(PORT)/demo/store"
-	@echo "  Console: http://localhost:$(PORT)/console (sign in with the admin token: VITRINE_ADMIN_TOKEN=... make run)"
+	@echo "  Console: http://localhost:$(PORT)/console (admin token: $${VITRINE_ADMIN_TOKEN:-$$(cat $(ADMIN_TOKEN_FILE))})"
 	@echo
-	$(BIN)/vitrine serve --models-dir $(MODELS_DIR) --host 127.0.0.1 --port $(PORT)
+	VITRINE_ADMIN_TOKEN=$${VITRINE_ADMIN_TOKEN:-$$(cat $(ADMIN_TOKEN_FILE))} $(BIN)/vitrine serve --models-dir $(MODELS_DIR) --host 127.0.0.1 --port $(PORT)
 
 demo-data: $(DEMO_DIR)/events.csv
 
@@ -60,6 +67,10 @@ browser:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Refresh the README's screenshots from the last test run.
+screenshots:
+	cp build/screenshots/console.png build/screenshots/store.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build *.egg-info

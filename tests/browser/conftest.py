@@ -18,7 +18,8 @@ import pytest
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ADMIN_TOKEN = "browser-test-token"
-SCREENSHOTS = Path(os.environ.get("VITRINE_SCREENSHOTS_DIR", Path(__file__).parents[2] / "docs" / "screenshots"))
+# Each run saves fresh screenshots under build/ (git-ignored); `make screenshots` copies them to docs/.
+SCREENSHOTS = Path(os.environ.get("VITRINE_SCREENSHOTS_DIR", Path(__file__).parents[2] / "build" / "screenshots"))
 WINDOW = (1280, 860)
 
 if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
