@@ -18,6 +18,7 @@ from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
 from training.evaluation import format_table
+from training.pipeline import STAGES
 from training.publish import read_current
 
 SCALES = {"100k": (3_300, 1_000), "1M": (33_000, 5_000), "10M": (330_000, 20_000)}
@@ -37,7 +38,7 @@ def _train(args: list[str], models_dir: Path) -> tuple[dict, float]:
 def _row(name: str, manifest: dict, wall: float) -> str:
     seconds = manifest["timings"]["seconds"]
     peak = max(manifest["timings"]["peak_rss_mib"].values())
-    stages = " | ".join(f"{seconds.get(s, 0):.1f}" for s in ("load", "dataset", "evaluate", "fit", "publish"))
+    stages = " | ".join(f"{seconds.get(s, 0):.1f}" for s in STAGES)
     data = manifest["data"]
     return (f"| {name} | {data['events']:,} | {data['users']:,} | {data['items']:,} | {stages} | "
             f"{wall:.1f} | {peak:,.0f} |")
@@ -85,14 +86,16 @@ def run() -> str:
         rows.append(_row("Online Retail", manifest, wall))
         tables.append(format_table(manifest["metrics"]))
         tables.append(tuning(tmp / "demo-1M"))
-    header = ("| data | events | users | items | load s | dataset s | evaluate s | fit s | publish s | "
-              "total wall s | peak RSS MiB |\n|---|---|---|---|---|---|---|---|---|---|---|")
+    header = ("| data | events | users | items | " + " | ".join(f"{s} s" for s in STAGES)
+              + " | total wall s | peak RSS MiB |\n" + "|---" * (len(STAGES) + 6) + "|")
     return "\n".join([
         "## Training", "",
         "Command: `make bench` (runs `vitrine train` once per data set, each in its own process).",
         "Stages: load (read and validate files), dataset (ids → indices), evaluate (fit every model on the",
         "holdout's training part and score it), fit (ALS, co-purchase, item-kNN, EASE when the catalog is",
-        "small, popularity), publish (artifacts, Annoy indexes with recall check, exact-vs-Annoy timing).", "",
+        "small, popularity), profiles (customer stages, RFM, predictions), artifacts (files, Annoy indexes",
+        "with recall check, exact-vs-Annoy timing). Total wall time includes starting Python and the",
+        "atomic switch of `models/CURRENT`.", "",
         header, *rows, "", als_reference(), "",
         "### Offline evaluation on Online Retail (train < 2011-11-01, test = later purchases of known customers)", "",
         "```", tables[0], "```", "", tables[1],

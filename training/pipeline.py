@@ -22,7 +22,7 @@ from .models import fit_models
 from .profiles import build_profiles
 from .publish import fingerprint_files, make_version, publish, staging_dir
 
-STAGES = ("load", "dataset", "evaluate", "fit", "profiles", "publish")
+STAGES = ("load", "dataset", "evaluate", "fit", "profiles", "artifacts")
 
 
 @dataclass
@@ -110,11 +110,11 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
         "evaluation": evaluation,
         "metrics": evaluation["metrics"] if evaluation else {},
     }
-    with timer.stage("publish"), staging_dir(models_dir, version) as staged:
-        manifest |= write_artifacts(staged, data, catalog, models, config, manifest, profiles=profiles)
+    with staging_dir(models_dir, version) as staged:
+        with timer.stage("artifacts"):
+            manifest |= write_artifacts(staged, data, catalog, models, config, manifest, profiles=profiles)
         manifest["timings"] = {"seconds": timer.seconds, "peak_rss_mib": timer.peak_rss_mib}
         (staged / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
         publish(models_dir, staged, version, keep=config.keep_versions)
     timer.bar.close()
-    manifest["timings"] = {"seconds": timer.seconds, "peak_rss_mib": timer.peak_rss_mib}
     return manifest
