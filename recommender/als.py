@@ -72,7 +72,8 @@ class ALSModel:
         runs on one thread: a serving worker answers one request at a time.
         """
         self._check_fitted()
-        rows = sp.csr_matrix(interactions, dtype=np.float32)
+        rows = interactions if sp.isspmatrix_csr(interactions) and interactions.dtype == np.float32 \
+            else sp.csr_matrix(interactions, dtype=np.float32)
         if rows.shape[1] != self.item_factors_.shape[0]:
             raise ValueError(
                 f"interactions have {rows.shape[1]} items, the model was fitted on {self.item_factors_.shape[0]}"

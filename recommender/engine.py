@@ -24,7 +24,7 @@ from .ease import EASEModel
 from .errors import UnknownItemError
 from .history import UserHistory
 from .item_knn import ItemKNNModel
-from .interactions import EVENT_CODES, InteractionConfig, confidence_matrix
+from .interactions import EVENT_CODES, InteractionConfig, event_contributions
 from .popularity import PopularityModel
 from .profiles import ANONYMOUS_STAGE
 
@@ -261,17 +261,20 @@ class RecommendationEngine:
                                   session_items=items[seen], purchase_rows=np.array([row]))[0]
 
     def _session_history(self, row: int, items: np.ndarray, events: Sequence[SessionEvent]) -> UserHistory:
-        n_items = len(self.model.item_ids)
+        """One history row from the session's events (weighted like training) plus the user's stored
+        rows; carts and purchases count as the basket. Built with numpy, one CSR per row."""
+        config = self.model.interactions
         codes = np.array([EVENT_CODES[e.event] for e in events], dtype=np.int8)
         ages = np.array([e.age_days for e in events], dtype=np.float64)
-        zeros = np.zeros(len(items), dtype=np.int64)
-        session = confidence_matrix(zeros, items, codes, np.ones(len(items)), ages, (1, n_items), self.model.interactions)
-        basket = sp.csr_matrix((np.ones(int((codes > 0).sum()), np.float32), (zeros[codes > 0], items[codes > 0])),
-                               shape=(1, n_items))
-        if row >= 0:
-            session = session + self.model.confidence[row]
-            basket = basket + self.model.purchases[row]
-        return UserHistory(np.array([-1]), sp.csr_matrix(session), sp.csr_matrix(basket))
+        cols, where = np.unique(items, return_inverse=True)
+        session = np.bincount(where, weights=event_contributions(codes, np.ones(len(items)), ages, config),
+                              minlength=len(cols))
+        if config.log_scale:
+            session = np.log1p(session)
+        basket = np.bincount(where, weights=(codes > 0).astype(np.float64), minlength=len(cols))
+        stored = (self.model.confidence, self.model.purchases) if row >= 0 else (None, None)
+        return UserHistory(np.array([-1]), _one_row(cols, session, stored[0], row, len(self.model.item_ids)),
+                           _one_row(cols, basket, stored[1], row, len(self.model.item_ids)))
 
     def _personalized(self, history: UserHistory, n: int, exclude_purchased: bool, placement: str | None,
                       user_ids: Sequence[str | None], strategy: str, session_items: np.ndarray | None = None,
@@ -489,6 +492,18 @@ def _partner_candidates(partners) -> Candidates:
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def _one_row(cols: np.ndarray, values: np.ndarray, stored: sp.csr_matrix | None, row: int, n_items: int) -> sp.csr_matrix:
+    """A 1 × n_items CSR row: ``values`` at ``cols`` plus ``stored[row]`` when given."""
+    if stored is not None:
+        part = slice(stored.indptr[row], stored.indptr[row + 1])
+        cols = np.concatenate([cols, stored.indices[part]])
+        values = np.concatenate([values, stored.data[part]])
+        cols, where = np.unique(cols, return_inverse=True)
+        values = np.bincount(where, weights=values, minlength=len(cols))
+    keep = values != 0
+    return sp.csr_matrix((values[keep].astype(np.float32), cols[keep], [0, int(keep.sum())]), shape=(1, n_items))
 
 
 def _row_indices(matrix: sp.csr_matrix) -> list[np.ndarray]:

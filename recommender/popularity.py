@@ -36,16 +36,25 @@ class PopularityModel:
             raise NotFittedError(self)
 
     def top(self, n: int = 10, category: int | None = None, exclude: np.ndarray | None = None):
-        """Most popular items, optionally within one category: ``(ids, scores)``."""
+        """Most popular items, optionally within one category: ``(ids, scores)``.
+
+        Walks the ranking sorted once per model (popularity is the same for every request), so
+        a request only reads a prefix of it."""
         self._check_fitted()
-        scores = self.scores_.astype(np.float64)
-        if category is not None:
-            scores = np.where(self.categories_ == category, scores, -np.inf)
-        if exclude is not None and len(exclude):
-            scores[np.asarray(exclude)] = -np.inf
-        order = np.lexsort((np.arange(len(scores)), -scores))[:n]
-        order = order[np.isfinite(scores[order])]
-        return order, scores[order].astype(np.float32)
+        ranked = self._ranking(category)
+        exclude = np.asarray([] if exclude is None else exclude, dtype=np.int64)
+        prefix = ranked[: n + len(exclude)]
+        order = prefix[np.isin(prefix, exclude, invert=True)][:n]
+        return order, self.scores_[order].astype(np.float32)
+
+    def _ranking(self, category: int | None) -> np.ndarray:
+        """Item ids by decreasing popularity (ties: lower id first), all or one category's."""
+        if not hasattr(self, "_rankings"):
+            self._rankings: dict[int | None, np.ndarray] = {}
+        if category not in self._rankings:
+            ids = np.arange(len(self.scores_)) if category is None else np.flatnonzero(self.categories_ == category)
+            self._rankings[category] = ids[np.lexsort((ids, -self.scores_[ids].astype(np.float64)))]
+        return self._rankings[category]
 
     def static_scores(self) -> np.ndarray:
         """Popularity is the same for every user: the blend scales it once."""
