@@ -22,7 +22,8 @@ class Scorer(Protocol):
 
 @runtime_checkable
 class SparseScorer(Protocol):
-    """A signal that scores few items per user and can say so as a CSR matrix."""
+    """A signal that scores few items per user and can say so as a CSR matrix (each column at
+    most once per row, as sparse products and loaded matrices are)."""
 
     def score_sparse(self, history: UserHistory) -> sp.csr_matrix: ...
 
@@ -67,7 +68,9 @@ class SparseRows:
         return cls(rows, matrix.indices, weight * data / peak[rows], matrix.shape[1])
 
     def add_to(self, total: np.ndarray) -> None:
-        np.add.at(total, (self.rows, self.cols), self.values)
+        """Add into a dense batch; CSR rows hold each column once, so plain fancy indexing adds
+        every entry (``np.add.at`` would be needed for repeats, at ten times the cost)."""
+        total[self.rows, self.cols] += self.values
 
     def at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The values at (row, col) pairs, 0 where nothing is stored."""
