@@ -175,7 +175,8 @@ class RecommendationEngine:
         self.reranker = reranker or KeepAll()
         self.segments_of = segments_of
         self.user_index = {uid: i for i, uid in enumerate(model.user_ids.tolist())}
-        self.item_index = {iid: i for i, iid in enumerate(model.item_ids.tolist())}
+        self.item_id_list = model.item_ids.tolist()
+        self.item_index = {iid: i for i, iid in enumerate(self.item_id_list)}
         self.category_index = {name: i for i, name in enumerate(model.category_names.tolist())}
         als = model.als if model.scoring == "exact" else ApproximateALS(model.als, model.indexes["items_dot"], ANN_CANDIDATES)
         self.signals = {
@@ -429,8 +430,8 @@ class RecommendationEngine:
             ranked = self.reranker.apply(self._with_popular(candidates, context, category, trending), context)
         ranked = ranked.take(np.arange(min(n, len(ranked))))
         return [
-            Pick(str(self.model.item_ids[i]), float(s), self._reason(i, src, basket, session_items, anchor), str(src))
-            for i, s, src in zip(ranked.items, ranked.scores, ranked.sources)
+            Pick(self.item_id_list[i], s, self._reason(i, src, basket, session_items, anchor), src)
+            for i, s, src in zip(ranked.items.tolist(), ranked.scores.tolist(), ranked.sources.tolist())
         ]
 
     def _with_popular(self, candidates: Candidates, context: RequestContext, category: str | None,
