@@ -27,6 +27,7 @@ from .item_knn import ItemKNNModel
 from .interactions import EVENT_CODES, InteractionConfig, event_contributions
 from .popularity import PopularityModel
 from .profiles import ANONYMOUS_STAGE
+from .ranking import top_n
 
 OVERFETCH = 4
 BATCH_USERS = 128
@@ -294,7 +295,7 @@ class RecommendationEngine:
                     for basket, row in zip(baskets, purchase_rows)]
         rows = np.repeat(np.arange(len(history)), [len(e) for e in excluded])
         total[rows, np.concatenate(excluded) if excluded else rows] = -np.inf
-        top, scores = _top_k(total, n * OVERFETCH)
+        top, scores = top_n(total, n * OVERFETCH)
         sources = blended.strongest(np.broadcast_to(np.arange(len(history))[:, None], top.shape), top)
         answers = []
         for u in range(len(history)):
@@ -510,12 +511,3 @@ def _one_row(cols: np.ndarray, values: np.ndarray, stored: sp.csr_matrix | None,
 def _row_indices(matrix: sp.csr_matrix) -> list[np.ndarray]:
     """The column indices of each row, sliced straight from the CSR arrays (no row copies)."""
     return [matrix.indices[start:stop].astype(np.int64) for start, stop in zip(matrix.indptr[:-1], matrix.indptr[1:])]
-
-
-def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Best ``k`` columns of every row, best first (ties toward the lower index)."""
-    k = min(k, scores.shape[1])
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    best = np.take_along_axis(scores, top, axis=1)
-    order = np.lexsort((top, -best), axis=1)
-    return np.take_along_axis(top, order, axis=1), np.take_along_axis(best, order, axis=1)

@@ -11,9 +11,10 @@ def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> t
     ``exclude`` marks (user, item) pairs that must not be returned (e.g. already bought).
     Ties break toward the lower item index, so results are deterministic.
     """
-    scores = np.array(scores, dtype=np.float32, copy=True)
+    scores = np.asarray(scores, dtype=np.float32)
     m, n_items = scores.shape
     if exclude is not None:
+        scores = scores.copy()
         coo = sp.coo_matrix(exclude)
         scores[coo.row, coo.col] = -np.inf
     k = min(n, n_items)
