@@ -8,6 +8,7 @@ from threadpoolctl import threadpool_limits
 
 from .errors import NotFittedError
 from .history import UserHistory
+from .row_products import take_rows
 
 
 class ALSModel:
@@ -83,16 +84,20 @@ class ALSModel:
     def user_vectors(self, history: UserHistory) -> np.ndarray:
         """Stored vectors for fitted users, folded-in vectors for the others (``users == -1``)."""
         self._check_fitted()
-        vectors = np.zeros((len(history), self.factors), dtype=np.float32)
         known = history.users >= 0
+        if known.all():
+            return self.user_factors_[history.users]
+        vectors = np.zeros((len(history), self.factors), dtype=np.float32)
         vectors[known] = self.user_factors_[history.users[known]]
-        if (~known).any():
-            vectors[~known] = self.fold_in(history.interactions[np.flatnonzero(~known)])
+        vectors[~known] = self.fold_in(take_rows(history.interactions, np.flatnonzero(~known)).tocsr())
         return vectors
 
     def score_users(self, history: UserHistory) -> np.ndarray:
         """Predicted preference of every item for each user: ``m × n_items`` dot products."""
-        return self.user_vectors(history) @ self.item_factors_.T
+        vectors = np.asarray(self.user_vectors(history))
+        if len(vectors) == 1:  # a matrix-vector product: BLAS's gemv beats a 1-row gemm
+            return (self.item_factors_ @ vectors[0])[None, :]
+        return vectors @ self.item_factors_.T
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         self._check_fitted()

@@ -1,9 +1,9 @@
 """A weighted blend of scoring signals, each rescaled per user so weights are comparable.
 
-Signals come in three shapes, and the blend keeps each in its cheapest one: dense rows (ALS,
-EASE), sparse rows (co-purchase, item-kNN, buy again: a user touches few items) and one static
-row shared by every user (popularity, trending), scaled once when the blend is built. Only the
-total is dense; a request pays for one dense row per dense signal, not one per signal.
+Signals come in two shapes: dense rows (ALS, EASE, and co-purchase, item-kNN and buy again,
+which sum a few sparse rows into dense ones) and one static row shared by every user (popularity,
+trending), scaled and weighted once when the blend is built. A request's cost is a few passes
+over one row per dense signal, so each signal's scores are scaled and weighted in place.
 """
 from __future__ import annotations
 
@@ -11,21 +11,13 @@ from dataclasses import dataclass
 from typing import Mapping, Protocol, runtime_checkable
 
 import numpy as np
-import scipy.sparse as sp
 
 from .history import UserHistory
 
 
 class Scorer(Protocol):
-    def score_users(self, history: UserHistory) -> np.ndarray: ...
-
-
-@runtime_checkable
-class SparseScorer(Protocol):
-    """A signal that scores few items per user and can say so as a CSR matrix (each column at
-    most once per row, as sparse products and loaded matrices are)."""
-
-    def score_sparse(self, history: UserHistory) -> sp.csr_matrix: ...
+    def score_users(self, history: UserHistory) -> np.ndarray:
+        """``m × n_items`` scores in a new array, which the caller may change."""
 
 
 @runtime_checkable
@@ -35,51 +27,18 @@ class StaticScorer(Protocol):
     def static_scores(self) -> np.ndarray: ...
 
 
+def row_peaks(scores: np.ndarray) -> np.ndarray:
+    """Each row's largest absolute value (1 for an all-zero row), as an ``m × 1`` column; from the
+    row's max and min, so no absolute-value copy is made."""
+    if scores.shape[1] == 0:
+        return np.ones((scores.shape[0], 1), dtype=scores.dtype)
+    peak = np.maximum(scores.max(axis=1, keepdims=True), -scores.min(axis=1, keepdims=True))
+    return np.where(peak > 0, peak, 1).astype(scores.dtype)
+
+
 def scale_rows(scores: np.ndarray) -> np.ndarray:
     """Divide each row by its largest absolute value, so every signal lies in [-1, 1]."""
-    peak = np.abs(scores).max(axis=1, keepdims=True)
-    return scores / np.where(peak > 0, peak, 1.0)
-
-
-@dataclass(frozen=True)
-class SparseRows:
-    """Stored entries of a sparse signal as parallel arrays, scaled per row and weighted.
-
-    Kept as plain arrays rather than a scipy matrix: a request builds and reads one of these per
-    sparse signal, and scipy's per-object overhead would cost more than the arithmetic.
-    """
-
-    rows: np.ndarray
-    cols: np.ndarray
-    values: np.ndarray
-    n_cols: int
-
-    @classmethod
-    def scaled(cls, matrix: sp.csr_matrix, weight: float) -> "SparseRows":
-        """``weight · scale_rows(matrix)``, for the stored entries only."""
-        lengths = np.diff(matrix.indptr)
-        data = np.asarray(matrix.data, dtype=np.float32)
-        peak = np.ones(len(lengths), dtype=np.float32)
-        filled = lengths > 0
-        if filled.any():
-            peak[filled] = np.maximum.reduceat(np.abs(data), matrix.indptr[:-1][filled])
-        peak[peak == 0] = 1.0
-        rows = np.repeat(np.arange(len(lengths)), lengths)
-        return cls(rows, matrix.indices, weight * data / peak[rows], matrix.shape[1])
-
-    def add_to(self, total: np.ndarray) -> None:
-        """Add into a dense batch; CSR rows hold each column once, so plain fancy indexing adds
-        every entry (``np.add.at`` would be needed for repeats, at ten times the cost)."""
-        total[self.rows, self.cols] += self.values
-
-    def at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """The values at (row, col) pairs, 0 where nothing is stored."""
-        keys = self.rows.astype(np.int64) * self.n_cols + self.cols
-        order = np.argsort(keys)
-        wanted = np.asarray(rows, dtype=np.int64) * self.n_cols + cols
-        found = np.clip(np.searchsorted(keys[order], wanted), 0, max(len(keys) - 1, 0))
-        hit = keys[order][found] == wanted if len(keys) else np.zeros(wanted.shape, dtype=bool)
-        return np.where(hit, self.values[order][found] if len(keys) else 0.0, 0.0)
+    return scores / row_peaks(scores)
 
 
 @dataclass(frozen=True)
@@ -88,16 +47,14 @@ class Blended:
 
     total: np.ndarray
     dense: dict[str, np.ndarray]
-    sparse: dict[str, SparseRows]
     static: dict[str, np.ndarray]
 
     def strongest(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The name of the signal contributing most at each (row, col) pair (same-shape arrays)."""
-        names = [*self.dense, *self.sparse, *self.static]
+        names = [*self.dense, *self.static]
         if not names:
             return np.full(rows.shape, "popularity")
         values = [part[rows, cols] for part in self.dense.values()]
-        values += [part.at(rows, cols) for part in self.sparse.values()]
         values += [part[cols] for part in self.static.values()]
         return np.array(names)[np.argmax(values, axis=0)]
 
@@ -119,23 +76,18 @@ class BlendModel:
             for name, weight in self.weights.items() if isinstance(self.signals[name], StaticScorer)
         }
         self.static_total = sum(self.static.values()) if self.static else None
-        self.sparse = {name for name in self.weights if isinstance(self.signals[name], SparseScorer)} - set(self.static)
 
     def score(self, history: UserHistory) -> Blended:
         total = np.zeros((len(history), history.n_items), dtype=np.float32)
         if self.static_total is not None:
             total += self.static_total
-        dense, sparse = {}, {}
+        dense = {}
         for name, weight in self.weights.items():
-            if name in self.static:
-                continue
-            if name in self.sparse:
-                sparse[name] = SparseRows.scaled(self.signals[name].score_sparse(history), weight)
-                sparse[name].add_to(total)
-            else:
-                dense[name] = weight * scale_rows(np.asarray(self.signals[name].score_users(history), dtype=np.float32))
-                total += dense[name]
-        return Blended(total, dense, sparse, self.static)
+            if name not in self.static:
+                part = dense[name] = np.asarray(self.signals[name].score_users(history), dtype=np.float32)
+                part *= np.float32(weight) / row_peaks(part)  # in place: a signal's scores are a new array
+                total += part
+        return Blended(total, dense, self.static)
 
     def score_users(self, history: UserHistory) -> np.ndarray:
         return self.score(history).total

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .history import UserHistory
 
@@ -19,6 +18,3 @@ class BuyAgainModel:
 
     def score_users(self, history: UserHistory) -> np.ndarray:
         return history.purchases.toarray().astype(np.float32)
-
-    def score_sparse(self, history: UserHistory) -> sp.csr_matrix:
-        return history.purchases

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from .errors import NotFittedError, UnknownItemError
 from .history import UserHistory
+from .row_products import dense_product
 
 RANK_BY = ("lift", "confidence")
 # Sparse products per block of item rows: bounds memory and gives threads independent work.
@@ -214,20 +215,14 @@ class CoPurchaseModel:
         (a ``UserHistory`` contributes its ``purchases``). Every stored entry counts as in the
         basket and scores 0. Returns a dense ``n_users × n_items`` float32 array, so callers
         score users in batches."""
-        return self.score_sparse(history).toarray().astype(np.float32)
-
-    def score_sparse(self, history: UserHistory | sp.csr_matrix) -> sp.csr_matrix:
-        """``score_users`` as a CSR matrix: only the basket items' partners are stored."""
         self._check_fitted()
         baskets = history.purchases if isinstance(history, UserHistory) else _as_csr(history, "history")
         n_items = len(self.item_counts_)
         if baskets.shape[1] != n_items:
             raise ValueError(f"history must have {n_items} columns (one per item), got {baskets.shape[1]}")
-        combined = baskets @ self._ranking()
-        row_of = np.repeat(np.arange(baskets.shape[0], dtype=np.int64), np.diff(combined.indptr))
-        in_basket = np.repeat(np.arange(baskets.shape[0], dtype=np.int64), np.diff(baskets.indptr)) * n_items + baskets.indices
-        combined.data[np.isin(row_of * n_items + combined.indices, in_basket)] = 0
-        return combined
+        scores = dense_product(baskets, self._ranking())
+        scores[np.repeat(np.arange(baskets.shape[0]), np.diff(baskets.indptr)), baskets.indices] = 0
+        return scores
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         self._check_fitted()

@@ -44,6 +44,6 @@ class EASEModel:
     def score_users(self, history: UserHistory) -> np.ndarray:
         if not hasattr(self, "weights_"):
             raise NotFittedError(self)
-        binary = history.interactions.copy()
-        binary.data[:] = 1.0
+        rows = history.interactions
+        binary = sp.csr_matrix((np.ones(len(rows.data), dtype=np.float32), rows.indices, rows.indptr), shape=rows.shape)
         return np.asarray(binary @ self.weights_, dtype=np.float32)

@@ -16,9 +16,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from .als import ALSModel
-from .ann import VectorIndex
+from .ann import VectorIndex, exact_top_n
 from .blend import BlendModel, Blended, scale_rows
 from .buy_again import BuyAgainModel
+from .candidates import UserCandidates
 from .copurchase import CoPurchaseModel
 from .ease import EASEModel
 from .errors import UnknownItemError
@@ -28,6 +29,7 @@ from .interactions import EVENT_CODES, InteractionConfig, event_contributions
 from .popularity import PopularityModel
 from .profiles import ANONYMOUS_STAGE
 from .ranking import top_n
+from .row_products import CsrRows
 
 OVERFETCH = 4
 BATCH_USERS = 128
@@ -143,6 +145,7 @@ class ServingModel:
     interactions: InteractionConfig
     scoring: str = "exact"
     last_purchase: sp.csr_matrix | None = None  # users × items, days from the last purchase to the data's end
+    candidates: UserCandidates | None = None  # each user's best new items, scored at training time
 
 
 class ApproximateALS:
@@ -234,10 +237,15 @@ class RecommendationEngine:
 
     def recommend_users(self, user_ids: Sequence[str], n: int = 10, exclude_purchased: bool = True,
                         placement: str | None = None) -> list[Answer]:
-        """Picks for many users at once: known users are scored in one batch."""
+        """Picks for many users at once: from the candidates training scored when they fit the
+        request, else known users are scored in one batch."""
         rows = np.array([self.user_index.get(uid, -1) for uid in user_ids], dtype=np.int64)
         known = np.flatnonzero(rows >= 0)
         answers: list[Answer | None] = [None] * len(user_ids)
+        if self._precomputed_fits(n, exclude_purchased, placement):
+            for position in known:
+                answers[position] = self._from_candidates(rows[position], user_ids[position], n, placement)
+            known = known[:0]
         for chunk in np.array_split(known, -(-len(known) // BATCH_USERS)) if len(known) else []:
             history = UserHistory.of(rows[chunk], self.model.confidence, self.model.purchases)
             for position, answer in zip(chunk, self._personalized(history, n, exclude_purchased, placement,
@@ -247,6 +255,30 @@ class RecommendationEngine:
             context = self.request_context(placement, user_ids[position])
             answers[position] = self._popular_answer(n, context, strategy="popular_fallback")
         return answers
+
+    def _precomputed_fits(self, n: int, exclude_purchased: bool, placement: str | None) -> bool:
+        """Whether the stored candidates answer this request: they leave out every purchase, as the
+        default placement rule does, and hold ``n × OVERFETCH`` items."""
+        rule = self.purchase_rule(placement)
+        candidates = self.model.candidates
+        return (candidates is not None and exclude_purchased and rule.exclude and rule.after_days is None
+                and n * OVERFETCH <= candidates.k)
+
+    def _from_candidates(self, row: int, user_id: str, n: int, placement: str | None) -> Answer:
+        """A known user's answer from the stored candidates; the rules see the whole catalog, scored
+        live, only when they leave fewer than ``n`` of them."""
+        items, scores, sources = self.model.candidates.row(row)
+        purchases = self.model.purchases
+        basket = purchases.indices[purchases.indptr[row]:purchases.indptr[row + 1]].astype(np.int64)
+        context = self.request_context(placement, user_id, basket)
+
+        def every_item() -> Candidates:
+            blended = self.blends["new_items"].score(UserHistory.of(np.array([row]), self.model.confidence, purchases))
+            blended.total[0, basket] = -np.inf
+            return _Scored(blended, 0)()
+
+        picks = self._finish(Candidates(items, scores, sources), n, context, every_item, basket)
+        return Answer(picks, "personalized" if picks and picks[0].source != "popularity" else "popular_fallback")
 
     def recommend_session(self, events: Sequence[SessionEvent], user_id: str | None = None, n: int = 10,
                           exclude_purchased: bool = True, placement: str | None = None) -> Answer:
@@ -324,7 +356,8 @@ class RecommendationEngine:
 
     # ---- item-based ------------------------------------------------------------------------
     def related_items(self, item_id: str, n: int = 10, placement: str | None = None) -> Answer:
-        """Nearest item vectors (cosine, Annoy) blended with the item's co-purchase partners."""
+        """Nearest item vectors by cosine blended with the item's co-purchase partners; the
+        neighbours come from Annoy only when training measured it faster than exact scoring."""
         item = self.item(item_id)
         context = self.request_context(placement, exclude=np.array([item]))
         picks = self._finish(self._related(item, n * OVERFETCH), n, context, lambda: self._related(item, None),
@@ -332,10 +365,13 @@ class RecommendationEngine:
         return Answer(picks, "related")
 
     def _related(self, item: int, k: int | None) -> Candidates:
-        """Annoy's ``k`` nearest items, or every item by exact cosine when ``k`` is None, plus partners."""
+        """The ``k`` nearest items (exact or Annoy, as training chose), or every item by exact cosine
+        when ``k`` is None, plus partners."""
         n_items = len(self.model.item_ids)
         if k is None:
             ids, cosine = np.arange(n_items), self.item_unit @ self.item_unit[item]
+        elif self.model.scoring == "exact":
+            ids, cosine = exact_top_n(self.item_unit[item], self.item_unit, k, exclude=np.array([item]))
         else:
             ids, cosine = self.model.indexes["items"].query_item(item, k)
         partners = self.model.copurchase.bought_together(item, n_items if k is None else k)
@@ -496,8 +532,8 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
-def _one_row(cols: np.ndarray, values: np.ndarray, stored: sp.csr_matrix | None, row: int, n_items: int) -> sp.csr_matrix:
-    """A 1 × n_items CSR row: ``values`` at ``cols`` plus ``stored[row]`` when given."""
+def _one_row(cols: np.ndarray, values: np.ndarray, stored: sp.csr_matrix | None, row: int, n_items: int) -> CsrRows:
+    """A 1 × n_items row: ``values`` at ``cols`` plus ``stored[row]`` when given."""
     if stored is not None:
         part = slice(stored.indptr[row], stored.indptr[row + 1])
         cols = np.concatenate([cols, stored.indices[part]])
@@ -505,7 +541,7 @@ def _one_row(cols: np.ndarray, values: np.ndarray, stored: sp.csr_matrix | None,
         cols, where = np.unique(cols, return_inverse=True)
         values = np.bincount(where, weights=values, minlength=len(cols))
     keep = values != 0
-    return sp.csr_matrix((values[keep].astype(np.float32), cols[keep], [0, int(keep.sum())]), shape=(1, n_items))
+    return CsrRows(values[keep].astype(np.float32), cols[keep], np.array([0, int(keep.sum())]), (1, n_items))
 
 
 def _row_indices(matrix: sp.csr_matrix) -> list[np.ndarray]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
+
+from .row_products import Rows, take_rows
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,8 @@ class UserHistory:
     """
 
     users: np.ndarray
-    interactions: sp.csr_matrix
-    purchases: sp.csr_matrix
+    interactions: Rows
+    purchases: Rows
 
     def __post_init__(self) -> None:
         m = len(self.users)
@@ -35,22 +36,9 @@ class UserHistory:
     def __len__(self) -> int:
         return len(self.users)
 
-    def rows(self, index: np.ndarray | slice) -> "UserHistory":
-        """A sub-batch of these users."""
-        return UserHistory(self.users[index], self.interactions[index], self.purchases[index])
-
     @classmethod
-    def of(cls, users: np.ndarray, interactions: sp.csr_matrix, purchases: sp.csr_matrix) -> "UserHistory":
+    def of(cls, users: np.ndarray, interactions: Rows, purchases: Rows) -> "UserHistory":
         """The stored rows of fitted ``users`` (indices into both matrices)."""
         users = np.asarray(users, dtype=np.int64)
         return cls(users, take_rows(interactions, users), take_rows(purchases, users))
 
-
-def take_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
-    """``matrix[rows]`` straight from the CSR arrays: scipy's fancy indexing costs more than the
-    copy for the few rows a request needs."""
-    starts, stops = matrix.indptr[rows], matrix.indptr[np.asarray(rows) + 1]
-    lengths = stops - starts
-    picks = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops)]) if len(rows) else np.array([], np.int64)
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    return sp.csr_matrix((matrix.data[picks], matrix.indices[picks], indptr), shape=(len(rows), matrix.shape[1]))

@@ -7,6 +7,7 @@ from implicit.nearest_neighbours import ItemItemRecommender, bm25_weight, normal
 
 from .errors import NotFittedError
 from .history import UserHistory
+from .row_products import dense_product
 
 
 class ItemKNNModel:
@@ -49,9 +50,6 @@ class ItemKNNModel:
         return model
 
     def score_users(self, history: UserHistory) -> np.ndarray:
-        return self.score_sparse(history).toarray().astype(np.float32)
-
-    def score_sparse(self, history: UserHistory) -> sp.csr_matrix:
         if not hasattr(self, "similarity_"):
             raise NotFittedError(self)
-        return history.interactions @ self.similarity_
+        return dense_product(history.interactions, self.similarity_)

@@ -18,7 +18,9 @@ def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> t
         coo = sp.coo_matrix(exclude)
         scores[coo.row, coo.col] = -np.inf
     k = min(n, n_items)
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n_items else np.tile(np.arange(n_items), (m, 1))
+    if m == 1 and 0 < n < n_items:
+        return _top_of_row(scores[0], n)
+    part = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k:] if k < n_items else np.tile(np.arange(n_items), (m, 1))
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -part_scores), axis=1)
     ids = np.take_along_axis(part, order, axis=1)
@@ -28,3 +30,13 @@ def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> t
         ids = np.pad(ids, ((0, 0), (0, n - k)), constant_values=-1)
         best = np.pad(best, ((0, 0), (0, n - k)), constant_values=-np.inf)
     return ids.astype(np.int64), best
+
+
+def _top_of_row(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``top_n`` of a single row (a request's) with ``n`` below its length: a 1-D partition and
+    no negated copy of the row."""
+    cut = len(scores) - n
+    part = np.argpartition(scores, cut)[cut:]
+    part = part[np.lexsort((part, -scores[part]))]
+    best = scores[part]
+    return np.where(np.isfinite(best), part, -1)[None, :].astype(np.int64), best[None, :]

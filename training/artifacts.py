@@ -12,6 +12,8 @@ loading a model can never run code. Large arrays are memory-mapped.
 <version>/ease.npy                        only for catalogs small enough for a dense item × item matrix
 <version>/confidence.npz purchases.npz    each user's training history (fold-in, buy again)
 <version>/last_purchase.npz                days from each user's last purchase of an item to the data's end
+<version>/candidate_*.npy                   each user's best new items by the blend (``new_items``), scored
+                                           at training time; memory-mapped by the API
 <version>/catalog.json                     catalog snapshot
 <version>/profiles.npz segments.json       customers' stages, RFM, predictions; segment summary (training/profiles.py)
 <version>/items.ann users.ann items_dot.ann
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -31,6 +34,8 @@ import scipy.sparse as sp
 
 from recommender.als import ALSModel
 from recommender.ann import VectorIndex, choose_scoring, measure_exact_vs_annoy, recall_at_k
+from recommender.blend import BlendModel
+from recommender.candidates import UserCandidates, precompute_candidates
 from recommender.copurchase import CoPurchaseModel
 from recommender.ease import EASEModel
 from recommender.engine import ServingModel
@@ -41,7 +46,7 @@ from recommender.profiles import CustomerProfiles
 from .config import TrainConfig, config_from_dict
 from .dataset import Dataset, last_purchase_ages
 from .profiles import load_profiles, save_profiles
-from .models import FittedModels
+from .models import FittedModels, signals
 
 FORMAT = 1
 INDEXES = {"items": "angular", "users": "angular", "items_dot": "dot"}
@@ -84,6 +89,13 @@ def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> d
     return report
 
 
+def _user_candidates(models: FittedModels, config: TrainConfig) -> UserCandidates:
+    """Every user's best ``config.user_candidates`` new items by the ``new_items`` blend."""
+    available = signals(models)
+    blend = BlendModel(available, {name: w for name, w in config.blend["new_items"].items() if name in available})
+    return precompute_candidates(blend, models.confidence, models.purchases, config.user_candidates)
+
+
 def _scoring_choice(models: FittedModels, config: TrainConfig) -> dict:
     """Exact dot products or Annoy for per-user top-N, decided by timing both on these vectors."""
     measurement = measure_exact_vs_annoy(
@@ -116,11 +128,17 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
     sp.save_npz(folder / "purchases.npz", models.purchases)
     sp.save_npz(folder / "last_purchase.npz", last_purchase_ages(data, models.now))
     (folder / "catalog.json").write_text(json.dumps(_catalog_records(catalog)))
+    with ThreadPoolExecutor(1) as pool:  # Annoy builds on one core and releases the GIL: score users beside it
+        candidates = pool.submit(_user_candidates, models, config) if config.user_candidates else None
+        annoy = _build_indexes(folder, models, config)
+        if candidates is not None:
+            for name, array in candidates.result().to_arrays().items():
+                np.save(folder / f"{name}.npy", array)
     return {
         "format": FORMAT,
         "trained_at": pd.Timestamp.now(tz="UTC").isoformat(),
         "data_end": pd.Timestamp(models.now, unit="s", tz="UTC").isoformat(),
-        "annoy": _build_indexes(folder, models, config),
+        "annoy": annoy,
         "scoring": _scoring_choice(models, config),
         "blend": config.blend,
         "libraries": {name: package_version(name) for name in LIBRARIES} | {"python": platform.python_version()},
@@ -195,7 +213,17 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
         interactions=config.interactions,
         scoring=manifest["scoring"]["method"],
         last_purchase=_load_optional_csr(folder / "last_purchase.npz"),
+        candidates=_load_candidates(folder),
     )
+
+
+def _load_candidates(folder: Path) -> UserCandidates | None:
+    """The stored candidates, memory-mapped; ``None`` when training kept none."""
+    paths = {name: folder / f"{name}.npy" for name in UserCandidates.ARRAYS}
+    if not all(path.exists() for path in paths.values()):
+        return None
+    return UserCandidates.from_arrays({name: np.load(path, mmap_mode="r", allow_pickle=False)
+                                       for name, path in paths.items()})
 
 
 def _load_optional_csr(path: Path) -> sp.csr_matrix | None:
@@ -222,6 +250,7 @@ def _check_shapes(folder: Path, model: ServingModel) -> None:
         "item_category.npy": len(model.item_category) == n_items,
         "items.ann": model.indexes["items"].n_items_ == n_items,
         "users.ann": model.indexes["users"].n_items_ == n_users,
+        "candidate_*.npy": model.candidates is None or model.candidates.consistent_with(n_users, n_items),
     }
     broken = [name for name, ok in checks.items() if not ok]
     if broken:

@@ -85,6 +85,7 @@ class TrainConfig:
     basket_gap_hours: float = 24.0
     keep_versions: int = 5
     max_bad_share: float = 0.05
+    user_candidates: int = 40  # best new items kept per user for serving; 0: score every request live
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -138,11 +138,44 @@ def test_reranker_applies_to_candidates_and_fallback(demo_version, demo_store):
 
 def test_annoy_scoring_agrees_with_exact_scoring(demo_version, demo_store, monkeypatch):
     monkeypatch.setattr("recommender.engine.ANN_CANDIDATES", 30)
-    exact = RecommendationEngine(demo_version.model)
-    approximate = RecommendationEngine(replace(demo_version.model, scoring="annoy"))
+    exact = RecommendationEngine(replace(demo_version.model, candidates=None))
+    approximate = RecommendationEngine(replace(demo_version.model, scoring="annoy", candidates=None))
     users = list(demo_store.events.user_id.unique()[:50])
     overlap = [
         len({p.item_id for p in a.picks} & {p.item_id for p in b.picks}) / 10
         for a, b in zip(exact.recommend_users(users, n=10), approximate.recommend_users(users, n=10))
     ]
     assert np.mean(overlap) >= 0.8
+
+
+def picks_of(answer):
+    return [(p.item_id, p.source, p.reason) for p in answer.picks]
+
+
+def test_stored_candidates_answer_like_live_scoring(demo_version, demo_store):
+    assert demo_version.model.candidates is not None
+    stored = RecommendationEngine(demo_version.model)
+    live = RecommendationEngine(replace(demo_version.model, candidates=None))
+    users = list(demo_store.events.user_id.unique()[:60])
+    for n in (10, 25):  # 25 × OVERFETCH is more than the stored candidates: scored live
+        for a, b in zip(stored.recommend_users(users, n=n), live.recommend_users(users, n=n)):
+            assert picks_of(a) == picks_of(b) and a.strategy == b.strategy
+
+
+class DropItems:
+    def __init__(self, items):
+        self.items = np.asarray(items)
+
+    def apply(self, candidates: Candidates, context) -> Candidates:
+        return candidates.take(~np.isin(candidates.items, self.items))
+
+
+def test_rules_that_empty_the_stored_candidates_get_the_live_blend(demo_version, demo_store):
+    model = demo_version.model
+    user = demo_store.events.user_id.iloc[0]
+    stored_items = model.candidates.row(RecommendationEngine(model).user_index[user])[0]
+    rule = DropItems(stored_items)
+    stored = RecommendationEngine(model, rule).recommend_user(user, n=10)
+    live = RecommendationEngine(replace(model, candidates=None), rule).recommend_user(user, n=10)
+    assert len(stored.picks) == 10 and picks_of(stored) == picks_of(live)
+    assert stored.strategy == "personalized"

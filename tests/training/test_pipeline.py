@@ -84,3 +84,32 @@ def test_cli_demo_data_and_train_publish(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "published" in out and "ndcg@10" in out
     assert read_current(tmp_path / "models") is not None
+
+
+def test_user_candidates_are_stored_unless_turned_off(trained, demo_files, tmp_path):
+    models_dir, manifest = trained
+    model = load_artifacts(models_dir / manifest["version"]).model
+    assert model.candidates is not None and model.candidates.k == TrainConfig().user_candidates
+    assert model.candidates.items.shape[0] == len(model.user_ids)
+    events, catalog = demo_files
+    config = TrainConfig(user_candidates=0)
+    off = train(TrainInput(events, catalog), config, tmp_path, run_evaluation=False, progress=False)
+    folder = tmp_path / off["version"]
+    assert not list(folder.glob("candidate_*.npy"))
+    assert load_artifacts(folder).model.candidates is None
+
+
+def test_candidates_of_another_shape_are_refused(trained, tmp_path):
+    import shutil
+
+    import numpy as np
+
+    from training.artifacts import ArtifactError
+
+    models_dir, manifest = trained
+    copy = tmp_path / "copy"
+    shutil.copytree(models_dir / manifest["version"], copy)
+    items = np.load(copy / "candidate_items.npy")
+    np.save(copy / "candidate_items.npy", items[:-1])
+    with pytest.raises(ArtifactError, match="candidate"):
+        load_artifacts(copy)
