@@ -25,6 +25,8 @@ from recommender.engine import RecommendationEngine, SessionEvent
 from training.artifacts import ArtifactError, ModelVersion, load_artifacts
 from training.publish import CURRENT, ModelStoreError, read_current
 
+from .cards import Card, item_cards
+
 log = logging.getLogger(__name__)
 
 
@@ -35,6 +37,7 @@ class Served:
     version: ModelVersion
     engine: RecommendationEngine
     labels: dict[str, tuple[str, str]]
+    cards: dict[str, Card]
     folder: str
     loaded_at: str
 
@@ -72,7 +75,7 @@ def serve_version(version: ModelVersion) -> Served:
         engine.related_items(str(model.item_ids[0]), 1)
         engine.recommend_session([SessionEvent(str(model.item_ids[0]), "view")], n=1)
     engine.popular(1)
-    return Served(version, engine, labels, version.path.name, _now())
+    return Served(version, engine, labels, item_cards(labels, version.catalog), version.path.name, _now())
 
 
 class ModelStore:

@@ -23,6 +23,7 @@ from recommender.rules import CANONICAL_KINDS, ItemTable, RuleBook, RuleReranker
 from recommender.rules.items import value_kind
 
 from .config import database_url
+from .cards import Card, item_cards
 from .model_store import Served
 from .rules_store import RuleStore, Snapshot
 
@@ -43,6 +44,7 @@ class RulesCache:
         self._lock = threading.Lock()
         self._base: tuple[str, ItemTable] | None = None
         self._compiled: tuple[tuple[str, int], RuleReranker] | None = None
+        self._cards: tuple[tuple[str, int], dict[str, Card]] | None = None
 
     def reranker(self, served: Served) -> RuleReranker:
         """The re-ranker of the current rules over ``served``'s catalog (with its updates)."""
@@ -59,6 +61,15 @@ class RulesCache:
     def engine(self, served: Served) -> RecommendationEngine:
         """``served``'s engine answering through the current rules."""
         return served.engine.with_reranker(self.reranker(served))
+
+    def cards(self, served: Served) -> dict[str, Card]:
+        """``served``'s item cards with the stored catalog updates' prices."""
+        self.refresh()
+        key, cards = (served.name, self.version), self._cards
+        if cards is None or cards[0] != key:
+            cards = self._cards = (key, item_cards(served.labels, served.version.catalog, self.items)
+                                   if self.items else served.cards)
+        return cards[1]
 
     def table(self, served: Served | None) -> ItemTable | None:
         """The served catalog with the stored updates applied (``None`` before a model loads)."""
