@@ -1,11 +1,13 @@
-"""Each known user's best blended items, scored offline in batches: the serving shortcut.
+"""Lists scored at training time so that a request starts from a lookup: each known user's best
+blended items, and each item's nearest items.
 
 Scoring one user at request time costs a pass over every item per signal plus a top-N cut; a
 batch of users costs far less per user (matrix products, one partition per row). So training
 scores every known user once, exactly, with the blend and exclusions the default answer uses
 (``new_items``: nothing the user bought), and keeps the best ``k``. A request for a known user then
 starts from that list; business rules still apply per request, and when they leave too few
-items the engine scores the user live over the whole catalog.
+items the engine scores the user live over the whole catalog. Related products likewise start
+from each item's stored nearest neighbours by cosine instead of a search per request.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
+from .ann import VectorIndex, exact_top_n_batch, normalize_rows
 from .blend import BlendModel
 from .history import UserHistory
 from .ranking import top_n
@@ -90,3 +93,54 @@ def _best_of_batch(blend: BlendModel, interactions: sp.csr_matrix, purchases: sp
     sources = blended.strongest(np.broadcast_to(np.arange(len(rows))[:, None], items.shape), np.maximum(items, 0))
     sources = np.where(items >= 0, sources, "popularity")
     return items.astype(np.int32), scores.astype(np.float32), sources
+
+
+@dataclass(frozen=True)
+class ItemNeighbours:
+    """``ids[i]``: the items nearest to item ``i`` by cosine of their vectors, best first, with
+    their ``cosines``; -1 pads a row when there are fewer."""
+
+    ids: np.ndarray
+    cosines: np.ndarray
+
+    ARRAYS = ("neighbour_ids", "neighbour_cosines")
+
+    @property
+    def k(self) -> int:
+        return self.ids.shape[1]
+
+    def of(self, item: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        ids = self.ids[item, :k]
+        keep = ids >= 0
+        return ids[keep].astype(np.int64), np.asarray(self.cosines[item, :k])[keep]
+
+    def consistent_with(self, n_items: int) -> bool:
+        shape = self.ids.shape
+        return (len(shape) == 2 and shape[0] == n_items and self.cosines.shape == shape
+                and int(self.ids.max(initial=-1)) < n_items)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.ARRAYS, (self.ids, self.cosines)))
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "ItemNeighbours":
+        return cls(*(arrays[name] for name in cls.ARRAYS))
+
+
+def nearest_items(vectors: np.ndarray, k: int, index: VectorIndex | None = None) -> ItemNeighbours:
+    """Each row's ``k`` nearest other rows by cosine: exact (one matrix product per block of rows)
+    or, given an angular ``index``, by Annoy, for catalogs where training measured it faster."""
+    n, k = len(vectors), min(k, max(len(vectors) - 1, 0))
+    ids = np.full((n, k), -1, dtype=np.int32)
+    cosines = np.zeros((n, k), dtype=np.float32)
+    if index is not None:
+        for item in range(n):
+            found, similar = index.query_item(item, k)
+            ids[item, :len(found)], cosines[item, :len(found)] = found, similar
+        return ItemNeighbours(ids, cosines)
+    unit = normalize_rows(np.asarray(vectors, dtype=np.float32))
+    with threadpool_limits(1):
+        found, similar = exact_top_n_batch(unit, unit, k + 1)
+    others = found != np.arange(n)[:, None]
+    others[others.all(axis=1), -1] = False  # an item not among its own nearest drops its last instead
+    return ItemNeighbours(found[others].reshape(n, k).astype(np.int32), similar[others].reshape(n, k))

@@ -19,7 +19,7 @@ from .als import ALSModel
 from .ann import VectorIndex, exact_top_n
 from .blend import BlendModel, Blended, scale_rows
 from .buy_again import BuyAgainModel
-from .candidates import UserCandidates
+from .candidates import ItemNeighbours, UserCandidates
 from .copurchase import CoPurchaseModel
 from .ease import EASEModel
 from .errors import UnknownItemError
@@ -146,6 +146,7 @@ class ServingModel:
     scoring: str = "exact"
     last_purchase: sp.csr_matrix | None = None  # users × items, days from the last purchase to the data's end
     candidates: UserCandidates | None = None  # each user's best new items, scored at training time
+    neighbours: ItemNeighbours | None = None  # each item's nearest items by cosine, found at training time
 
 
 class ApproximateALS:
@@ -365,11 +366,14 @@ class RecommendationEngine:
         return Answer(picks, "related")
 
     def _related(self, item: int, k: int | None) -> Candidates:
-        """The ``k`` nearest items (exact or Annoy, as training chose), or every item by exact cosine
-        when ``k`` is None, plus partners."""
+        """The ``k`` nearest items (stored by training, else searched exactly or with Annoy as
+        training chose), or every item by exact cosine when ``k`` is None, plus partners."""
         n_items = len(self.model.item_ids)
+        neighbours = self.model.neighbours
         if k is None:
             ids, cosine = np.arange(n_items), self.item_unit @ self.item_unit[item]
+        elif neighbours is not None and k <= neighbours.k:
+            ids, cosine = neighbours.of(item, k)
         elif self.model.scoring == "exact":
             ids, cosine = exact_top_n(self.item_unit[item], self.item_unit, k, exclude=np.array([item]))
         else:

@@ -14,6 +14,7 @@ loading a model can never run code. Large arrays are memory-mapped.
 <version>/last_purchase.npz                days from each user's last purchase of an item to the data's end
 <version>/candidate_*.npy                   each user's best new items by the blend (``new_items``), scored
                                            at training time; memory-mapped by the API
+<version>/neighbour_*.npy                   each item's nearest items by cosine (related products)
 <version>/catalog.json                     catalog snapshot
 <version>/profiles.npz segments.json       customers' stages, RFM, predictions; segment summary (training/profiles.py)
 <version>/items.ann users.ann items_dot.ann
@@ -35,7 +36,7 @@ import scipy.sparse as sp
 from recommender.als import ALSModel
 from recommender.ann import VectorIndex, choose_scoring, measure_exact_vs_annoy, recall_at_k
 from recommender.blend import BlendModel
-from recommender.candidates import UserCandidates, precompute_candidates
+from recommender.candidates import ItemNeighbours, UserCandidates, nearest_items, precompute_candidates
 from recommender.copurchase import CoPurchaseModel
 from recommender.ease import EASEModel
 from recommender.engine import ServingModel
@@ -96,6 +97,21 @@ def _user_candidates(models: FittedModels, config: TrainConfig) -> UserCandidate
     return precompute_candidates(blend, models.confidence, models.purchases, config.user_candidates)
 
 
+def _item_neighbours(folder: Path, models: FittedModels, config: TrainConfig, annoy: dict,
+                     method: str) -> ItemNeighbours:
+    """Every item's nearest items: exact, or through the Annoy index when training measured Annoy
+    faster than exact search on these vectors."""
+    vectors = models.als.item_factors_
+    index = VectorIndex.load(folder / "items.ann", vectors.shape[1], "angular", annoy["items"]["search_k"]) \
+        if method == "annoy" else None
+    return nearest_items(vectors, config.item_neighbours, index)
+
+
+def _save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", array)
+
+
 def _scoring_choice(models: FittedModels, config: TrainConfig) -> dict:
     """Exact dot products or Annoy for per-user top-N, decided by timing both on these vectors."""
     measurement = measure_exact_vs_annoy(
@@ -132,14 +148,16 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
         candidates = pool.submit(_user_candidates, models, config) if config.user_candidates else None
         annoy = _build_indexes(folder, models, config)
         if candidates is not None:
-            for name, array in candidates.result().to_arrays().items():
-                np.save(folder / f"{name}.npy", array)
+            _save_arrays(folder, candidates.result().to_arrays())
+    scoring = _scoring_choice(models, config)
+    if config.item_neighbours:
+        _save_arrays(folder, _item_neighbours(folder, models, config, annoy, scoring["method"]).to_arrays())
     return {
         "format": FORMAT,
         "trained_at": pd.Timestamp.now(tz="UTC").isoformat(),
         "data_end": pd.Timestamp(models.now, unit="s", tz="UTC").isoformat(),
         "annoy": annoy,
-        "scoring": _scoring_choice(models, config),
+        "scoring": scoring,
         "blend": config.blend,
         "libraries": {name: package_version(name) for name in LIBRARIES} | {"python": platform.python_version()},
         **added,
@@ -213,17 +231,17 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
         interactions=config.interactions,
         scoring=manifest["scoring"]["method"],
         last_purchase=_load_optional_csr(folder / "last_purchase.npz"),
-        candidates=_load_candidates(folder),
+        candidates=_load_lists(folder, UserCandidates),
+        neighbours=_load_lists(folder, ItemNeighbours),
     )
 
 
-def _load_candidates(folder: Path) -> UserCandidates | None:
-    """The stored candidates, memory-mapped; ``None`` when training kept none."""
-    paths = {name: folder / f"{name}.npy" for name in UserCandidates.ARRAYS}
+def _load_lists(folder: Path, kind: type[UserCandidates] | type[ItemNeighbours]):
+    """Lists stored at training time, memory-mapped; ``None`` when training kept none."""
+    paths = {name: folder / f"{name}.npy" for name in kind.ARRAYS}
     if not all(path.exists() for path in paths.values()):
         return None
-    return UserCandidates.from_arrays({name: np.load(path, mmap_mode="r", allow_pickle=False)
-                                       for name, path in paths.items()})
+    return kind.from_arrays({name: np.load(path, mmap_mode="r", allow_pickle=False) for name, path in paths.items()})
 
 
 def _load_optional_csr(path: Path) -> sp.csr_matrix | None:
@@ -251,6 +269,7 @@ def _check_shapes(folder: Path, model: ServingModel) -> None:
         "items.ann": model.indexes["items"].n_items_ == n_items,
         "users.ann": model.indexes["users"].n_items_ == n_users,
         "candidate_*.npy": model.candidates is None or model.candidates.consistent_with(n_users, n_items),
+        "neighbour_*.npy": model.neighbours is None or model.neighbours.consistent_with(n_items),
     }
     broken = [name for name, ok in checks.items() if not ok]
     if broken:

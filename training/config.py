@@ -86,6 +86,7 @@ class TrainConfig:
     keep_versions: int = 5
     max_bad_share: float = 0.05
     user_candidates: int = 40  # best new items kept per user for serving; 0: score every request live
+    item_neighbours: int = 40  # nearest items kept per item for related products; 0: search per request
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -100,6 +100,8 @@ class RuleReranker:
     # ---- plans ---------------------------------------------------------------------------------
     def applicable(self, context: RequestContext) -> np.ndarray:
         """One boolean per (enabled) rule: does it apply to this request, now?"""
+        if not self.rules:
+            return np.zeros(0, dtype=bool)
         now = time.time() if context.now is None else context.now
         placed = self.by_placement.get(context.placement, self.everywhere) if context.placement else self.everywhere
         kind = "known" if context.known_user else "anonymous"

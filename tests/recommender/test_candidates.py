@@ -59,3 +59,23 @@ def test_consistency_check_catches_arrays_of_another_model():
     assert not candidates.consistent_with(2, 6)
     assert not candidates.consistent_with(1, 5)
     assert UserCandidates.from_arrays(candidates.to_arrays()).items.tolist() == [[0, 5]]
+
+
+def test_nearest_items_are_the_exact_cosine_neighbours_without_the_item_itself(rng):
+    from recommender.ann import VectorIndex, normalize_rows
+    from recommender.candidates import nearest_items
+
+    vectors = rng.standard_normal((60, 8)).astype(np.float32)
+    neighbours = nearest_items(vectors, 5)
+    unit = normalize_rows(vectors)
+    cosine = unit @ unit.T
+    np.fill_diagonal(cosine, -np.inf)
+    expected = np.argsort(-cosine, axis=1, kind="stable")[:, :5]
+    np.testing.assert_array_equal(neighbours.ids, expected)
+    np.testing.assert_allclose(neighbours.cosines, np.take_along_axis(cosine, expected, axis=1), rtol=1e-5)
+    ids, cosines = neighbours.of(3, 2)
+    assert ids.tolist() == expected[3, :2].tolist() and len(cosines) == 2
+    index = VectorIndex(metric="angular", n_trees=10, search_k=-1).build(vectors)
+    approximate = nearest_items(vectors, 5, index)
+    overlap = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(approximate.ids, expected)])
+    assert overlap >= 0.9 and not (approximate.ids == np.arange(60)[:, None]).any()

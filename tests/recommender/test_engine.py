@@ -179,3 +179,11 @@ def test_rules_that_empty_the_stored_candidates_get_the_live_blend(demo_version,
     live = RecommendationEngine(replace(model, candidates=None), rule).recommend_user(user, n=10)
     assert len(stored.picks) == 10 and picks_of(stored) == picks_of(live)
     assert stored.strategy == "personalized"
+
+
+def test_related_products_from_stored_neighbours_match_the_exact_search(demo_version):
+    assert demo_version.model.neighbours is not None
+    stored = RecommendationEngine(demo_version.model)
+    searched = RecommendationEngine(replace(demo_version.model, neighbours=None))
+    for item in demo_version.model.item_ids[:40].tolist():
+        assert picks_of(stored.related_items(item, n=10)) == picks_of(searched.related_items(item, n=10))
