@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .docs import bp as docs_bp
     from .errors import register_error_handlers
     from .extension import KEY, Vitrine
+    from .json_provider import OrjsonProvider
     from .metrics import init_metrics
     from .model_store import ModelStore, ReloadRefused
     from .routes import BLUEPRINTS
@@ -34,10 +35,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     load_settings(app.config, config)
     app.url_map.merge_slashes = False
+    app.json = OrjsonProvider(app)
     app.json.sort_keys = False
     register_error_handlers(app)
     metrics = init_metrics(app)
-    CORS(app, origins=app.config["CORS_ORIGINS"])
+    CORS(app, origins=app.config["CORS_ORIGINS"], always_send=False)
     for blueprint in (*BLUEPRINTS, docs_bp, storefront_bp, console_bp):
         app.register_blueprint(blueprint)
     store = ModelStore(Path(app.config["MODELS_DIR"]), app.config["RELOAD_INTERVAL"],
