@@ -89,7 +89,9 @@ class ALSModel:
             return self.user_factors_[history.users]
         vectors = np.zeros((len(history), self.factors), dtype=np.float32)
         vectors[known] = self.user_factors_[history.users[known]]
-        vectors[~known] = self.fold_in(take_rows(history.interactions, np.flatnonzero(~known)).tocsr())
+        unknown = np.flatnonzero(~known)
+        rows = history.interactions if len(unknown) == len(history) else take_rows(history.interactions, unknown)
+        vectors[unknown] = self.fold_in(rows.tocsr())
         return vectors
 
     def score_users(self, history: UserHistory) -> np.ndarray:

@@ -9,6 +9,7 @@ and the rules see that whole pool, so a widget always gets an answer that respec
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -217,7 +218,18 @@ class RecommendationEngine:
 
     def purchase_rule(self, placement: str | None) -> PurchaseRule:
         """The placement's rule for past purchases, from the re-ranker when it has one."""
-        return self.reranker.purchase_rule(placement) if isinstance(self.reranker, PurchasePolicy) else PurchaseRule()
+        return self._purchase_policy.purchase_rule(placement) if self._purchase_policy else PurchaseRule()
+
+    @property
+    def reranker(self) -> Reranker:
+        return self._reranker
+
+    @reranker.setter
+    def reranker(self, reranker: Reranker) -> None:
+        """Also notes whether it decides about past purchases: a protocol check per request costs
+        more than the rest of looking the rule up."""
+        self._reranker = reranker
+        self._purchase_policy = reranker if isinstance(reranker, PurchasePolicy) else None
 
     # ---- lookups -------------------------------------------------------------------------
     def knows_user(self, user_id: str) -> bool:
@@ -297,19 +309,24 @@ class RecommendationEngine:
 
     def _session_history(self, row: int, items: np.ndarray, events: Sequence[SessionEvent]) -> UserHistory:
         """One history row from the session's events (weighted like training) plus the user's stored
-        rows; carts and purchases count as the basket. Built with numpy, one CSR per row."""
+        rows; carts and purchases count as the basket. A session has a handful of events, so they
+        are summed in plain Python: numpy's per-call overhead would cost more."""
         config = self.model.interactions
-        codes = np.array([EVENT_CODES[e.event] for e in events], dtype=np.int8)
-        ages = np.array([e.age_days for e in events], dtype=np.float64)
-        cols, where = np.unique(items, return_inverse=True)
-        session = np.bincount(where, weights=event_contributions(codes, np.ones(len(items)), ages, config),
-                              minlength=len(cols))
+        codes = [EVENT_CODES[e.event] for e in events]
+        weights = event_contributions(np.array(codes), np.ones(len(codes)), np.array([e.age_days for e in events]),
+                                      config).tolist()
+        confidence: dict[int, float] = {}
+        basket: dict[int, float] = {}
+        for item, code, weight in zip(items.tolist(), codes, weights):
+            confidence[item] = confidence.get(item, 0.0) + weight
+            basket[item] = basket.get(item, 0.0) + (code > 0)
         if config.log_scale:
-            session = np.log1p(session)
-        basket = np.bincount(where, weights=(codes > 0).astype(np.float64), minlength=len(cols))
-        stored = (self.model.confidence, self.model.purchases) if row >= 0 else (None, None)
-        return UserHistory(np.array([-1]), _one_row(cols, session, stored[0], row, len(self.model.item_ids)),
-                           _one_row(cols, basket, stored[1], row, len(self.model.item_ids)))
+            confidence = {item: math.log1p(value) for item, value in confidence.items()}
+        if row >= 0:
+            _add_row(confidence, self.model.confidence, row)
+            _add_row(basket, self.model.purchases, row)
+        n_items = len(self.model.item_ids)
+        return UserHistory(np.array([-1]), _one_row(confidence, n_items), _one_row(basket, n_items))
 
     def _personalized(self, history: UserHistory, n: int, exclude_purchased: bool, placement: str | None,
                       user_ids: Sequence[str | None], strategy: str, session_items: np.ndarray | None = None,
@@ -470,10 +487,18 @@ class RecommendationEngine:
         if len(ranked) < n:
             ranked = self.reranker.apply(self._with_popular(candidates, context, category, trending), context)
         ranked = ranked.take(np.arange(min(n, len(ranked))))
+        viewed = self._closest_viewed(ranked.items, session_items)
         return [
-            Pick(self.item_id_list[i], s, self._reason(i, src, basket, session_items, anchor), src)
-            for i, s, src in zip(ranked.items.tolist(), ranked.scores.tolist(), ranked.sources.tolist())
+            Pick(self.item_id_list[i], s, self._reason(i, src, basket, v, anchor), src)
+            for i, s, src, v in zip(ranked.items.tolist(), ranked.scores.tolist(), ranked.sources.tolist(), viewed)
         ]
+
+    def _closest_viewed(self, items: np.ndarray, session_items: np.ndarray | None) -> list[int | None]:
+        """For each item, the session item most similar to it (cosine of ALS vectors), if any."""
+        if session_items is None or not len(session_items) or not len(items):
+            return [None] * len(items)
+        similarity = self.item_unit[items] @ self.item_unit[session_items].T
+        return session_items[np.argmax(similarity, axis=1)].tolist()
 
     def _with_popular(self, candidates: Candidates, context: RequestContext, category: str | None,
                       trending: bool) -> Candidates:
@@ -488,7 +513,7 @@ class RecommendationEngine:
             (candidates.items, filler.items), (candidates.scores, filler.scores),
             (candidates.sources.astype(str), filler.sources), (candidates.tiers.astype(bool), filler.fallback))))
 
-    def _reason(self, item: int, source: str, basket: np.ndarray | None, session_items: np.ndarray | None, anchor: int | None) -> str:
+    def _reason(self, item: int, source: str, basket: np.ndarray | None, viewed: int | None, anchor: int | None) -> str:
         titles = self.model.titles
         if source == "pinned":
             return "featured"
@@ -504,9 +529,8 @@ class RecommendationEngine:
         if source == "buy_again":
             return "you bought this before"
         if source in ("als", "item_knn", "ease"):
-            if session_items is not None and len(session_items):
-                similar = session_items[np.argmax(self.item_unit[session_items] @ self.item_unit[item])]
-                return f"because you viewed {titles[similar]}"
+            if viewed is not None:
+                return f"because you viewed {titles[viewed]}"
             return "customers like you bought this"
         if source == "trending":
             return "trending now"
@@ -536,16 +560,18 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
-def _one_row(cols: np.ndarray, values: np.ndarray, stored: sp.csr_matrix | None, row: int, n_items: int) -> CsrRows:
-    """A 1 × n_items row: ``values`` at ``cols`` plus ``stored[row]`` when given."""
-    if stored is not None:
-        part = slice(stored.indptr[row], stored.indptr[row + 1])
-        cols = np.concatenate([cols, stored.indices[part]])
-        values = np.concatenate([values, stored.data[part]])
-        cols, where = np.unique(cols, return_inverse=True)
-        values = np.bincount(where, weights=values, minlength=len(cols))
-    keep = values != 0
-    return CsrRows(values[keep].astype(np.float32), cols[keep], np.array([0, int(keep.sum())]), (1, n_items))
+def _add_row(values: dict[int, float], matrix: sp.csr_matrix, row: int) -> None:
+    """Add row ``row`` of ``matrix`` into ``values`` (column -> value)."""
+    part = slice(matrix.indptr[row], matrix.indptr[row + 1])
+    for col, value in zip(matrix.indices[part].tolist(), matrix.data[part].tolist()):
+        values[col] = values.get(col, 0.0) + value
+
+
+def _one_row(values: dict[int, float], n_items: int) -> CsrRows:
+    """A 1 × n_items row of the non-zero ``values`` (column -> value)."""
+    cols = sorted(col for col, value in values.items() if value != 0)
+    return CsrRows(np.array([values[c] for c in cols], dtype=np.float32), np.array(cols, dtype=np.int32),
+                   np.array([0, len(cols)]), (1, n_items))
 
 
 def _row_indices(matrix: sp.csr_matrix) -> list[np.ndarray]:
