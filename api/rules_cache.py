@@ -43,11 +43,16 @@ class RulesCache:
         self._next_check = 0.0
         self._lock = threading.Lock()
         self._base: tuple[str, ItemTable] | None = None
-        self._compiled: tuple[tuple[str, int], RuleReranker] | None = None
+        self._compiled: tuple[tuple[str, int], RecommendationEngine] | None = None
         self._cards: tuple[tuple[str, int], dict[str, Card]] | None = None
 
     def reranker(self, served: Served) -> RuleReranker:
         """The re-ranker of the current rules over ``served``'s catalog (with its updates)."""
+        return self.engine(served).reranker
+
+    def engine(self, served: Served) -> RecommendationEngine:
+        """``served``'s engine answering through the current rules (compiled once per model and
+        rule store version)."""
         self.refresh()
         key = (served.name, self.version)
         compiled = self._compiled
@@ -55,12 +60,9 @@ class RulesCache:
             with self._lock:
                 compiled = self._compiled
                 if compiled is None or compiled[0] != key:
-                    compiled = self._compiled = (key, RuleReranker(self.book, self.table(served)))
+                    reranker = RuleReranker(self.book, self.table(served))
+                    compiled = self._compiled = (key, served.engine.with_reranker(reranker))
         return compiled[1]
-
-    def engine(self, served: Served) -> RecommendationEngine:
-        """``served``'s engine answering through the current rules."""
-        return served.engine.with_reranker(self.reranker(served))
 
     def cards(self, served: Served) -> dict[str, Card]:
         """``served``'s item cards with the stored catalog updates' prices."""

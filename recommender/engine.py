@@ -30,7 +30,7 @@ from .interactions import EVENT_CODES, InteractionConfig, event_contributions
 from .popularity import PopularityModel
 from .profiles import ANONYMOUS_STAGE
 from .ranking import top_n
-from .row_products import CsrRows
+from .row_products import CsrRows, entry_positions
 
 OVERFETCH = 4
 BATCH_USERS = 128
@@ -197,7 +197,7 @@ class RecommendationEngine:
         }
         self.item_unit = _unit_rows(np.asarray(model.als.item_factors_))
         copurchase = model.copurchase
-        self.rules_by_partner = (copurchase.lift_ if copurchase.rank_by == "lift" else copurchase.confidence_).tocsc()
+        self.rules = copurchase.lift_ if copurchase.rank_by == "lift" else copurchase.confidence_
 
     def with_reranker(self, reranker: Reranker) -> "RecommendationEngine":
         """The same engine, sharing every model and index, answering through ``reranker``."""
@@ -313,8 +313,8 @@ class RecommendationEngine:
         are summed in plain Python: numpy's per-call overhead would cost more."""
         config = self.model.interactions
         codes = [EVENT_CODES[e.event] for e in events]
-        weights = event_contributions(np.array(codes), np.ones(len(codes)), np.array([e.age_days for e in events]),
-                                      config).tolist()
+        ages = np.array([e.age_days for e in events], dtype=np.float64)
+        weights = event_contributions(np.array(codes, dtype=np.int8), np.ones(len(codes)), ages, config).tolist()
         confidence: dict[int, float] = {}
         basket: dict[int, float] = {}
         for item, code, weight in zip(items.tolist(), codes, weights):
@@ -488,10 +488,29 @@ class RecommendationEngine:
             ranked = self.reranker.apply(self._with_popular(candidates, context, category, trending), context)
         ranked = ranked.take(np.arange(min(n, len(ranked))))
         viewed = self._closest_viewed(ranked.items, session_items)
+        partners = self._bought_with(ranked.items, ranked.sources, basket)
         return [
-            Pick(self.item_id_list[i], s, self._reason(i, src, basket, v, anchor), src)
-            for i, s, src, v in zip(ranked.items.tolist(), ranked.scores.tolist(), ranked.sources.tolist(), viewed)
+            Pick(self.item_id_list[i], s, self._reason(i, src, partner, v, anchor), src)
+            for i, s, src, partner, v in zip(ranked.items.tolist(), ranked.scores.tolist(), ranked.sources.tolist(),
+                                             partners, viewed)
         ]
+
+    def _bought_with(self, items: np.ndarray, sources: np.ndarray, basket: np.ndarray | None) -> list[int | None]:
+        """For each co-purchase pick, the basket item whose rule toward it is strongest (the lowest
+        id on ties); ``None`` for the others."""
+        wanted = items[sources == "copurchase"]
+        if basket is None or not len(basket) or not len(wanted):
+            return [None] * len(items)
+        antecedents = np.sort(basket)
+        positions, lengths = entry_positions(self.rules.indptr, antecedents)
+        mine = np.isin(self.rules.indices[positions], wanted)
+        best: dict[int, tuple[float, int]] = {}
+        for partner, strength, antecedent in zip(self.rules.indices[positions[mine]].tolist(),
+                                                 self.rules.data[positions[mine]].tolist(),
+                                                 np.repeat(antecedents, lengths)[mine].tolist()):
+            if partner not in best or strength > best[partner][0]:
+                best[partner] = (strength, antecedent)
+        return [best[i][1] if i in best else None for i in items.tolist()]
 
     def _closest_viewed(self, items: np.ndarray, session_items: np.ndarray | None) -> list[int | None]:
         """For each item, the session item most similar to it (cosine of ALS vectors), if any."""
@@ -513,19 +532,15 @@ class RecommendationEngine:
             (candidates.items, filler.items), (candidates.scores, filler.scores),
             (candidates.sources.astype(str), filler.sources), (candidates.tiers.astype(bool), filler.fallback))))
 
-    def _reason(self, item: int, source: str, basket: np.ndarray | None, viewed: int | None, anchor: int | None) -> str:
+    def _reason(self, item: int, source: str, partner: int | None, viewed: int | None, anchor: int | None) -> str:
         titles = self.model.titles
         if source == "pinned":
             return "featured"
         if anchor is not None:
             verb = "bought together with" if source == "copurchase" else "similar to"
             return f"{verb} {titles[anchor]}" if source != "popularity" else "popular right now"
-        if source == "copurchase" and basket is not None and len(basket):
-            column = slice(self.rules_by_partner.indptr[item], self.rules_by_partner.indptr[item + 1])
-            partners, strengths = self.rules_by_partner.indices[column], self.rules_by_partner.data[column]
-            mine = np.isin(partners, basket)
-            if mine.any():
-                return f"bought together with {titles[partners[mine][np.argmax(strengths[mine])]]}"
+        if source == "copurchase" and partner is not None:
+            return f"bought together with {titles[partner]}"
         if source == "buy_again":
             return "you bought this before"
         if source in ("als", "item_knn", "ease"):

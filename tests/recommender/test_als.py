@@ -55,6 +55,17 @@ def test_fold_in_of_a_known_history_matches_the_fitted_vector(rng):
     assert np.mean([np.corrcoef(a, b)[0, 1] for a, b in zip(folded, stored)]) > 0.95
 
 
+def test_fold_in_equals_implicits_recalculate_user_for_csr_and_taken_rows(rng):
+    from recommender.row_products import take_rows
+
+    matrix, _, _ = planted_matrix(rng)
+    model = ALSModel(factors=8, alpha=2.0, iterations=5).fit(matrix)
+    rows = np.array([3, 0, 11])
+    expected = model._fold_solver.recalculate_user(np.arange(3), sp.csr_matrix(matrix[rows], dtype=np.float32))
+    np.testing.assert_allclose(model.fold_in(matrix[rows]), expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(model.fold_in(take_rows(matrix, rows)), expected, rtol=1e-4, atol=1e-5)
+
+
 def test_arrays_round_trip(tmp_path, rng):
     matrix, _, _ = planted_matrix(rng)
     model = ALSModel(factors=8, iterations=3).fit(matrix)
