@@ -243,6 +243,7 @@ def measure_exact_vs_annoy(
     n_queries: int = 500,
     target_recall: float = 0.9,
     seed: int = 0,
+    index: VectorIndex | None = None,
 ) -> dict:
     """Median per-query time of exact top-``n`` against Annoy MIPS at the recall it must reach.
 
@@ -250,15 +251,20 @@ def measure_exact_vs_annoy(
     is timed against exact scoring, query by query in turn, so that both see the same
     load on a busy machine; both run single-threaded, as one request does in a serving
     worker. ``annoy_us`` and ``search_k`` are None when Annoy never reached the target,
-    and ``recall`` is then the best one seen. The throwaway index is built on all cores:
-    only its timing is kept.
+    and ``recall`` is then the best one seen. ``index`` is a ``"dot"`` index already built
+    over ``item_vectors`` (training's own); without one a throwaway index is built on all cores.
+    Its ``search_k`` is restored afterwards.
     """
     item_vectors = _check_matrix(item_vectors, "item_vectors")
     rng = np.random.default_rng(seed)
     picked = rng.choice(len(user_vectors), size=min(n_queries, len(user_vectors)), replace=False)
     queries = np.asarray(user_vectors, dtype=np.float32)[picked]
     truth, _ = exact_top_n_batch(queries, item_vectors, n)
-    index = VectorIndex(metric="dot", n_trees=n_trees, seed=seed, n_jobs=-1).build(item_vectors)
+    if index is None:
+        index = VectorIndex(metric="dot", n_trees=n_trees, seed=seed, n_jobs=-1).build(item_vectors)
+    elif index.metric != "dot" or index.n_items_ != len(item_vectors):
+        raise ValueError("index must be a dot-product index over item_vectors")
+    kept_search_k, n_trees = index.search_k, index.index_.get_n_trees()
     best_recall, chosen = 0.0, None
     for search_k in sorted(search_k_grid):
         index.search_k = search_k
@@ -271,6 +277,7 @@ def measure_exact_vs_annoy(
         timed.append(lambda q: index.query_vector(q, n))
     with threadpool_limits(1, "blas"):
         exact_us, *annoy_us = _median_us(timed, queries)
+    index.search_k = kept_search_k
     return {"n_items": len(item_vectors), "dim": item_vectors.shape[1], "n": n, "n_trees": n_trees,
             "n_queries": len(queries), "target_recall": target_recall, "exact_us": exact_us,
             "annoy_us": annoy_us[0] if annoy_us else None, "search_k": chosen, "recall": best_recall}

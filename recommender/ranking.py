@@ -20,7 +20,7 @@ def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> t
     k = min(n, n_items)
     if m == 1 and 0 < n < n_items:
         return _top_of_row(scores[0], n)
-    part = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k:] if k < n_items else np.tile(np.arange(n_items), (m, 1))
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n_items else np.tile(np.arange(n_items), (m, 1))
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -part_scores), axis=1)
     ids = np.take_along_axis(part, order, axis=1)
@@ -33,10 +33,10 @@ def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> t
 
 
 def _top_of_row(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``top_n`` of a single row (a request's) with ``n`` below its length: a 1-D partition and
-    no negated copy of the row."""
-    cut = len(scores) - n
-    part = np.argpartition(scores, cut)[cut:]
+    """``top_n`` of a single row (a request's) with ``n`` below its length, without the 2-D
+    bookkeeping. The row is negated so that the best come first: partitioning around the ``n``-th
+    largest from the top end slowed tenfold when most scores tie (a sparse signal's zeros)."""
+    part = np.argpartition(-scores, n - 1)[:n]
     part = part[np.lexsort((part, -scores[part]))]
     best = scores[part]
     return np.where(np.isfinite(best), part, -1)[None, :].astype(np.int64), best[None, :]

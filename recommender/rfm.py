@@ -7,7 +7,6 @@ of them get F = 1 and the next score used is 4. Customers who never bought score
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
 SCORES = 5
 
@@ -18,7 +17,8 @@ def quintile_scores(values: np.ndarray, scored: np.ndarray) -> np.ndarray:
     out = np.zeros(len(values), dtype=np.int8)
     n = int(scored.sum())
     if n:
-        rank = rankdata(values[scored], method="min")
+        mine = values[scored]
+        rank = np.searchsorted(np.sort(mine), mine, side="left") + 1  # "min" ranks; scipy.stats costs 0.3 s to import
         out[scored] = 1 + np.floor(SCORES * (rank - 1) / n).astype(np.int8)
     return out
 

@@ -69,12 +69,13 @@ def _recall(index: VectorIndex, name: str, models: FittedModels, sample: np.ndar
     return recall_at_k(index, users if name == "users" else items, sample, k=10)
 
 
-def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> dict:
+def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> tuple[dict, dict[str, VectorIndex]]:
     """Write the three Annoy indexes; raise each one's ``search_k`` until recall@10 against exact
-    search reaches ``config.annoy.target_recall`` (or the whole index is searched)."""
+    search reaches ``config.annoy.target_recall`` (or the whole index is searched). Returns the
+    manifest's report and the indexes."""
     rng = np.random.default_rng(0)
     sources = {"items": models.als.item_factors_, "users": models.als.user_factors_, "items_dot": models.als.item_factors_}
-    report = {}
+    report, indexes = {}, {}
     for name, metric in INDEXES.items():
         vectors = sources[name]
         index = VectorIndex(metric=metric, n_trees=config.annoy.n_trees).build(vectors, folder / f"{name}.ann")
@@ -87,7 +88,8 @@ def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> d
                 break
             search_k *= 2
         report[name] = {**index.meta(), "recall@10": round(float(recall), 4)}
-    return report
+        indexes[name] = index
+    return report, indexes
 
 
 def _user_candidates(models: FittedModels, config: TrainConfig) -> UserCandidates:
@@ -97,14 +99,10 @@ def _user_candidates(models: FittedModels, config: TrainConfig) -> UserCandidate
     return precompute_candidates(blend, models.confidence, models.purchases, config.user_candidates)
 
 
-def _item_neighbours(folder: Path, models: FittedModels, config: TrainConfig, annoy: dict,
-                     method: str) -> ItemNeighbours:
-    """Every item's nearest items: exact, or through the Annoy index when training measured Annoy
-    faster than exact search on these vectors."""
-    vectors = models.als.item_factors_
-    index = VectorIndex.load(folder / "items.ann", vectors.shape[1], "angular", annoy["items"]["search_k"]) \
-        if method == "annoy" else None
-    return nearest_items(vectors, config.item_neighbours, index)
+def _item_neighbours(models: FittedModels, config: TrainConfig, index: VectorIndex, method: str) -> ItemNeighbours:
+    """Every item's nearest items: exact, or through the angular Annoy ``index`` when training
+    measured Annoy faster than exact search on these vectors."""
+    return nearest_items(models.als.item_factors_, config.item_neighbours, index if method == "annoy" else None)
 
 
 def _save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -112,11 +110,11 @@ def _save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
         np.save(folder / f"{name}.npy", array)
 
 
-def _scoring_choice(models: FittedModels, config: TrainConfig) -> dict:
-    """Exact dot products or Annoy for per-user top-N, decided by timing both on these vectors."""
-    measurement = measure_exact_vs_annoy(
-        models.als.item_factors_, models.als.user_factors_, n=10, n_trees=config.annoy.n_trees, n_queries=200
-    )
+def _scoring_choice(models: FittedModels, index: VectorIndex) -> dict:
+    """Exact dot products or Annoy (the ``items_dot`` ``index``) for per-user top-N, decided by
+    timing both on these vectors."""
+    measurement = measure_exact_vs_annoy(models.als.item_factors_, models.als.user_factors_, n=10, n_queries=200,
+                                         index=index)
     return {"method": choose_scoring(measurement), "measurement": measurement}
 
 
@@ -140,18 +138,18 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
     _save_npz(folder / "item_knn.npz", models.item_knn.to_arrays())
     if models.ease is not None:
         np.save(folder / "ease.npy", models.ease.weights_)
-    sp.save_npz(folder / "confidence.npz", models.confidence)
-    sp.save_npz(folder / "purchases.npz", models.purchases)
-    sp.save_npz(folder / "last_purchase.npz", last_purchase_ages(data, models.now))
+    sp.save_npz(folder / "confidence.npz", models.confidence, compressed=False)
+    sp.save_npz(folder / "purchases.npz", models.purchases, compressed=False)
+    sp.save_npz(folder / "last_purchase.npz", last_purchase_ages(data, models.now), compressed=False)
     (folder / "catalog.json").write_text(json.dumps(_catalog_records(catalog)))
     with ThreadPoolExecutor(1) as pool:  # Annoy builds on one core and releases the GIL: score users beside it
         candidates = pool.submit(_user_candidates, models, config) if config.user_candidates else None
-        annoy = _build_indexes(folder, models, config)
+        annoy, indexes = _build_indexes(folder, models, config)
         if candidates is not None:
             _save_arrays(folder, candidates.result().to_arrays())
-    scoring = _scoring_choice(models, config)
+    scoring = _scoring_choice(models, indexes["items_dot"])
     if config.item_neighbours:
-        _save_arrays(folder, _item_neighbours(folder, models, config, annoy, scoring["method"]).to_arrays())
+        _save_arrays(folder, _item_neighbours(models, config, indexes["items"], scoring["method"]).to_arrays())
     return {
         "format": FORMAT,
         "trained_at": pd.Timestamp.now(tz="UTC").isoformat(),
