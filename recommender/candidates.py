@@ -72,27 +72,28 @@ def precompute_candidates(blend: BlendModel, interactions: sp.csr_matrix, purcha
     BLAS thread each: the products and partitions release the GIL."""
     n_users = interactions.shape[0]
     batches = [np.arange(start, min(start + BATCH_USERS, n_users)) for start in range(0, n_users, BATCH_USERS)]
-    with threadpool_limits(1):
-        parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(_best_of_batch)(blend, interactions, purchases, rows, k) for rows in batches)
     names = np.array(sorted(set(blend.weights) | {"popularity"}))
-    items = np.vstack([p[0] for p in parts]) if parts else np.empty((0, k), np.int32)
-    scores = np.vstack([p[1] for p in parts]) if parts else np.empty((0, k), np.float32)
-    sources = np.vstack([np.searchsorted(names, p[2]) for p in parts]).astype(np.int8) if parts \
-        else np.empty((0, k), np.int8)
+    items = np.empty((n_users, k), dtype=np.int32)
+    scores = np.empty((n_users, k), dtype=np.float32)
+    sources = np.empty((n_users, k), dtype=np.int8)
+    with threadpool_limits(1):
+        Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(_best_of_batch)(blend, interactions, purchases, rows, names, (items, scores, sources))
+            for rows in batches)
     return UserCandidates(items, scores, sources, names)
 
 
 def _best_of_batch(blend: BlendModel, interactions: sp.csr_matrix, purchases: sp.csr_matrix, rows: np.ndarray,
-                   k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   names: np.ndarray, out: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """Score one batch and write its rows of ``out`` (items, scores, source codes into ``names``)."""
     history = UserHistory.of(rows, interactions, purchases)
     blended = blend.score(history)
     bought = history.purchases
     blended.total[np.repeat(np.arange(len(rows)), np.diff(bought.indptr)), bought.indices] = -np.inf
-    items, scores = top_n(blended.total, k)
+    items, scores = top_n(blended.total, out[0].shape[1])
     sources = blended.strongest(np.broadcast_to(np.arange(len(rows))[:, None], items.shape), np.maximum(items, 0))
-    sources = np.where(items >= 0, sources, "popularity")
-    return items.astype(np.int32), scores.astype(np.float32), sources
+    out[0][rows], out[1][rows] = items, scores
+    out[2][rows] = np.where(items >= 0, np.searchsorted(names, sources), np.searchsorted(names, "popularity"))
 
 
 @dataclass(frozen=True)
