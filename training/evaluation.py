@@ -25,7 +25,7 @@ from .dataset import PURCHASE, Dataset
 from .models import FittedModels, fit_models, signals
 from .profiles import stages_as_of
 
-BATCH_USERS = 1024
+BATCH_USERS = 512
 
 
 @dataclass(frozen=True)
