@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -15,10 +16,19 @@ from .test_widget import settled
 
 
 def click_and_load(browser, element) -> None:
-    """Click something that loads a new page, and wait until the new page replaced the old one."""
+    """Click something that loads a new page, and wait until the new page replaced the old one and
+    finished loading (reading a page still being parsed can hit nodes Chromium then replaces)."""
     page = browser.find_element(By.TAG_NAME, "html")
     element.click()
     WebDriverWait(browser, 10).until(EC.staleness_of(page))
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def row_texts(browser, selector: str) -> list[str]:
+    """The text of every element ``selector`` finds, read again if Chromium swaps the nodes while
+    they are read (seen under load right after a form submission)."""
+    return WebDriverWait(browser, 5, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: [row.text for row in d.find_elements(By.CSS_SELECTOR, selector)])
 
 
 def sign_in(browser, url: str, token: str = ADMIN_TOKEN) -> None:
@@ -89,8 +99,8 @@ def test_model_page_shows_evaluation_chart_and_pairs(browser, live_server):
     search = browser.find_element(By.NAME, "q")
     search.send_keys(first_pair)
     click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "form[action$='#pairs'] button"))
-    pairs = browser.find_elements(By.CSS_SELECTOR, "#pairs-table tr")[1:]
-    assert pairs and all(first_pair in row.text for row in pairs)
+    pairs = row_texts(browser, "#pairs-table tr")[1:]
+    assert pairs and all(first_pair in row for row in pairs)
 
 
 def test_rule_excluding_a_category_changes_preview_and_store(browser, live_server, product, screenshots):
