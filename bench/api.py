@@ -418,7 +418,9 @@ def _section(endpoints: list[Endpoint], results: dict[str, Result], exports: dic
         "list; `/score`: 20,000 items × 32 factors scored exactly with numpy, best 10 as JSON) run side by "
         "side under gunicorn with 2 sync workers on 127.0.0.1; each endpoint cycles through "
         f"{VARIANTS:,} different requests (users, items, sessions of 3 events, half of them with a known "
-        "user, 2-item baskets, categories).", "",
+        "user, 2-item baskets, categories). Personalized and related answers start from the lists "
+        "training stored for every customer and item (docs/api.md, \"How an answer is made\"); sessions "
+        "and cart complements are scored live.", "",
         f"- Saturation: `wrk -t1 -c{WRK_CONNECTIONS}`, {ROUND_SECONDS} s per endpoint, endpoints interleaved, "
         f"{ROUNDS} rounds; medians over the rounds. \"vs bare\" is the ratio to `GET /bare` in the same run.",
         f"- Fixed rate: an open-loop generator in the bench process starts {RATE:,} requests/s for "
