@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from .errors import NotFittedError, UnknownItemError
 from .history import UserHistory
-from .row_products import dense_product
+from .row_products import CsrRows, Rows, dense_product
 
 RANK_BY = ("lift", "confidence")
 # Sparse products per block of item rows: bounds memory and gives threads independent work.
@@ -207,8 +207,7 @@ class CoPurchaseModel:
         unknown = items[(items < 0) | (items >= n_items)]
         if len(unknown):
             raise UnknownItemError(f"item indices {unknown.tolist()} are not in the fitted model (0..{n_items - 1})")
-        basket = sp.csr_matrix((weights, items, [0, len(items)]), shape=(1, n_items))
-        return self.score_users(basket)[0]
+        return self._scores(CsrRows(weights, items, np.array([0, len(items)]), (1, n_items)))[0]
 
     def score_users(self, history: UserHistory | sp.csr_matrix) -> np.ndarray:
         """``score_basket`` for many users at once: ``history`` rows are weighted recent purchases
@@ -220,6 +219,9 @@ class CoPurchaseModel:
         n_items = len(self.item_counts_)
         if baskets.shape[1] != n_items:
             raise ValueError(f"history must have {n_items} columns (one per item), got {baskets.shape[1]}")
+        return self._scores(baskets)
+
+    def _scores(self, baskets: Rows) -> np.ndarray:
         scores = dense_product(baskets, self._ranking())
         scores[np.repeat(np.arange(baskets.shape[0]), np.diff(baskets.indptr)), baskets.indices] = 0
         return scores
