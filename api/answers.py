@@ -10,7 +10,7 @@ from .model_store import Served
 from .rules_cache import KEY as RULES_KEY
 
 
-def item_cards(served: Served) -> dict[str, Card]:
+def cards_for(served: Served) -> dict[str, Card]:
     """What a widget shows of each item. Prices come from catalog updates (``PUT
     /v1/catalog/items``) over the model's catalog snapshot; the rules cache keeps them per version."""
     if has_app_context() and RULES_KEY in current_app.extensions:
@@ -26,7 +26,7 @@ def pick_fields(cards: dict[str, Card], pick: Pick) -> dict:
 
 def listing(served: Served, answer: Answer) -> dict:
     """``{"items": [...], "strategy", "model_version"}``: the shape of every list answer."""
-    cards = item_cards(served)
+    cards = cards_for(served)
     return {"items": [pick_fields(cards, pick) for pick in answer.picks], "strategy": answer.strategy,
             "model_version": served.name}
 
@@ -38,7 +38,7 @@ def user_line(served: Served, user_id: str, answer: Answer) -> dict:
 
 def partner_fields(served: Served, anchor_title: str, partner: dict) -> dict:
     """A bought-together partner: the list item fields plus its association-rule numbers."""
-    title, category, price = item_cards(served).get(partner["item_id"], (partner["item_id"], "", None))
+    title, category, price = cards_for(served).get(partner["item_id"], (partner["item_id"], "", None))
     return {"item_id": partner["item_id"], "score": round(partner["lift"], 6), "title": title,
             "category": category, "price": price,
             "reason": f"bought together with {anchor_title}",
