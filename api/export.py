@@ -29,8 +29,8 @@ from tqdm import tqdm
 
 from recommender.engine import Reranker
 from recommender.profiles import AUDIENCES
-from training.artifacts import load_artifacts
-from training.publish import read_current
+from bundle import load_artifacts
+from bundle.publish import read_current
 
 from .answers import user_line
 from .model_store import Served, serve_version

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Callable
 
 from recommender.engine import RecommendationEngine, SessionEvent
-from training.artifacts import ArtifactError, ModelVersion, load_artifacts
-from training.publish import CURRENT, ModelStoreError, read_current
+from bundle import ArtifactError, ModelVersion, load_artifacts
+from bundle.publish import CURRENT, ModelStoreError, read_current
 
 from .cards import Card, item_cards
 

@@ -12,7 +12,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from recommender.lifecycle import STAGES
-from training.artifacts import ModelVersion
+from bundle import ModelVersion
 
 from .svg_charts import bar_chart, histogram, line_chart
 

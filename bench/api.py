@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from training.artifacts import load_artifacts
-from training.publish import read_current
+from bundle import load_artifacts
+from bundle.publish import read_current
 
 USERS, ITEMS = 100_000, 20_000
 VARIANTS = 1_000

@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from training.evaluation import format_table
 from training.pipeline import STAGES
-from training.publish import read_current
+from bundle.publish import read_current
 
 SCALES = {"100k": (3_300, 1_000), "1M": (33_000, 5_000), "10M": (330_000, 20_000)}
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "online_retail" / "online_retail.csv.gz"

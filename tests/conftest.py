@@ -44,7 +44,8 @@ def demo_version(demo_store, tmp_path_factory):
     """A model version fitted on the demo store, written and loaded back like the API does."""
     import json
 
-    from training.artifacts import load_artifacts, write_artifacts
+    from bundle.loader import load_artifacts
+    from training.artifacts import write_artifacts
     from training.config import TrainConfig
     from training.dataset import build_dataset
     from training.models import fit_models

@@ -161,7 +161,7 @@ def _export(args: argparse.Namespace) -> int:
     from api.config import environment_settings
     from api.export import PROFILE_COLUMNS, export_picks, load_served, output_format, read_user_ids, segment_user_ids
     from api.rules_cache import with_stored_rules
-    from training.artifacts import ArtifactError
+    from bundle import ArtifactError
 
     if not 1 <= args.n <= 100:
         raise ValueError(f"--n must be from 1 to 100, got {args.n}")
@@ -184,8 +184,8 @@ def _export(args: argparse.Namespace) -> int:
 @command("report")
 def _report(args: argparse.Namespace) -> int:
     from api.report import render_report
-    from training.artifacts import ArtifactError, load_artifacts
-    from training.publish import read_current
+    from bundle import ArtifactError, load_artifacts
+    from bundle.publish import read_current
 
     folder = read_current(args.models_dir)
     if folder is None:

@@ -12,6 +12,9 @@ from typing import Iterator
 import pandas as pd
 from tqdm import tqdm
 
+from bundle.publish import fingerprint_files, make_version, publish, staging_dir
+from bundle.writer import write_manifest
+
 from .artifacts import write_artifacts
 from .catalog import derive_catalog, load_catalog
 from .config import TrainConfig
@@ -20,7 +23,6 @@ from .evaluation import evaluate
 from .events import load_events
 from .models import fit_models
 from .profiles import build_profiles
-from .publish import fingerprint_files, make_version, publish, staging_dir
 
 STAGES = ("load", "dataset", "evaluate", "fit", "profiles", "artifacts")
 
@@ -114,7 +116,7 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
         with timer.stage("artifacts"):
             manifest |= write_artifacts(staged, data, catalog, models, config, manifest, profiles=profiles)
         manifest["timings"] = {"seconds": timer.seconds, "peak_rss_mib": timer.peak_rss_mib}
-        (staged / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+        write_manifest(staged, manifest)
         publish(models_dir, staged, version, keep=config.keep_versions)
     timer.bar.close()
     return manifest

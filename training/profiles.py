@@ -2,13 +2,11 @@
 
 From the dataset: per-customer facts → key moment → lifecycle stages, RFM, live segments and
 BG/NBD + Gamma-Gamma predictions → segment metrics and the report's trends. The per-customer
-arrays go to ``profiles.npz`` and everything else, with external ids, to ``segments.json``.
+arrays and the summary, with external ids, are written by ``bundle.profiles``.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,10 +22,6 @@ from recommender.segments import Purchases, group_metrics, repeat_revenue_share
 from recommender.trends import cohort_retention, stage_history
 
 from .dataset import Dataset
-
-PROFILES_FILE = "profiles.npz"
-SUMMARY_FILE = "segments.json"
-
 
 @dataclass(frozen=True)
 class Lifecycle:
@@ -139,20 +133,3 @@ def _key_moments_by_category(data: Dataset, facts: CustomerFacts) -> dict:
                                    facts.as_of_day)
     return {str(data.category_names[code]): {k: v for k, v in moment.to_dict().items() if k != "interval_histogram"}
             for code, moment in moments.items()}
-
-
-def save_profiles(folder: Path, profiles: CustomerProfiles) -> dict:
-    """Write ``profiles.npz`` and ``segments.json``; returns the manifest's short ``profiles`` entry."""
-    np.savez(folder / PROFILES_FILE, **profiles.to_arrays())
-    (folder / SUMMARY_FILE).write_text(json.dumps(profiles.summary, allow_nan=False))
-    summary = profiles.summary
-    return {"as_of": summary["as_of"], "stages": {name: m["customers"] for name, m in summary["stages"].items()},
-            "key_moment_days": summary["key_moment"]["key_moment_days"],
-            "repurchase_window_days": summary["definitions"]["repurchase_window_days"]}
-
-
-def load_profiles(folder: Path, user_ids: np.ndarray, category_names: np.ndarray) -> CustomerProfiles:
-    with np.load(folder / PROFILES_FILE, allow_pickle=False) as stored:
-        arrays = dict(stored)
-    summary = json.loads((folder / SUMMARY_FILE).read_text())
-    return CustomerProfiles(user_ids, category_names, arrays, summary)

@@ -13,7 +13,7 @@ from api import create_app
 from training.config import TrainConfig
 from training.demo import DemoStore, generate_demo_store, write_demo_store
 from training.pipeline import TrainInput, train
-from training.publish import make_version, publish, read_current, staging_dir
+from bundle.publish import make_version, publish, read_current, staging_dir
 
 ADMIN_TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -213,8 +213,8 @@ def test_placement_settings(client, store):
 
 def test_rule_for_a_lifecycle_stage_applies_to_that_stage_only(client, models_dir):
     """A pin aimed at first-time buyers reaches them and nobody else (issue 6 audiences)."""
-    from training.artifacts import load_artifacts
-    from training.publish import read_current
+    from bundle import load_artifacts
+    from bundle.publish import read_current
 
     version = load_artifacts(read_current(models_dir))
     stage_of = {uid: version.profiles.segments_of(uid)[0] for uid in version.model.user_ids.tolist()}

@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-from training.artifacts import load_artifacts
+from bundle import load_artifacts
 from training.cli import main
 from training.config import TrainConfig
 from training.demo import write_demo_store
 from training.pipeline import TrainInput, train
-from training.publish import list_versions, read_current
+from bundle.publish import list_versions, read_current
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_candidates_of_another_shape_are_refused(trained, tmp_path):
 
     import numpy as np
 
-    from training.artifacts import ArtifactError
+    from bundle import ArtifactError
 
     models_dir, manifest = trained
     copy = tmp_path / "copy"

@@ -13,7 +13,8 @@ from training.dataset import build_dataset
 from training.evaluation import evaluate
 from training.events import load_events
 from training.catalog import derive_catalog
-from training.profiles import build_profiles, load_profiles, save_profiles
+from bundle.profiles import load_profiles, save_profiles
+from training.profiles import build_profiles
 
 ONLINE_RETAIL = Path(__file__).resolve().parents[3] / "shared" / "data" / "online_retail" / "online_retail.csv.gz"
 

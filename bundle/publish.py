@@ -35,6 +35,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .errors import ModelStoreError
+
 CURRENT = "CURRENT"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -42,10 +44,6 @@ TMP_PREFIX = ".tmp-"
 HASH_LENGTH = 8
 VERSION_RE = re.compile(rf"\d{{8}}T\d{{6}}Z-[0-9a-f]{{{HASH_LENGTH}}}")
 _CHUNK = 1 << 20
-
-
-class ModelStoreError(RuntimeError):
-    """The models folder is inconsistent, or a publish was refused."""
 
 
 def make_version(fingerprint: str, now: datetime | None = None) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from training.publish import (
+from bundle.publish import (
     ModelStoreError,
     fingerprint_files,
     list_versions,
@@ -80,7 +80,7 @@ def test_exception_while_staging_leaves_current_and_removes_the_folder(tmp_path)
 KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
-from training.publish import staging_dir
+from bundle.publish import staging_dir
 with staging_dir(Path(sys.argv[1]), sys.argv[2]) as staged:
     (staged / "manifest.json").write_text("{}")
     os.kill(os.getpid(), signal.SIGKILL)
@@ -131,7 +131,7 @@ def test_retention_keeps_the_newest_and_never_current(tmp_path):
 READER = """
 import json, sys
 from pathlib import Path
-from training.publish import read_current
+from bundle.publish import read_current
 
 models = Path(sys.argv[1])
 stop = models.parent / "stop"
@@ -176,7 +176,7 @@ PUBLISHER = """
 import json, sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from training.publish import make_version, publish, staging_dir
+from bundle.publish import make_version, publish, staging_dir
 
 models, tag = Path(sys.argv[1]), sys.argv[2]
 start = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -1,0 +1,145 @@
+"""Loading a published version, read-only: ``.npy``/``.npz`` with ``allow_pickle=False`` (loading
+a model never runs code), large arrays and Annoy indexes memory-mapped, every file cross-checked
+against the id maps before the version is handed out."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.als import ALSModel
+from recommender.ann import VectorIndex
+from recommender.candidates import ItemNeighbours, UserCandidates
+from recommender.copurchase import CoPurchaseModel
+from recommender.ease import EASEModel
+from recommender.engine import ServingModel
+from recommender.interactions import EventWeights, InteractionConfig
+from recommender.item_knn import ItemKNNModel
+from recommender.popularity import PopularityModel
+from recommender.profiles import CustomerProfiles
+
+from .errors import ArtifactError
+from .profiles import load_profiles
+from .writer import FORMAT, INDEXES, MANIFEST, index_path
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """A loaded, read-only model version: what the engine serves plus its description."""
+
+    path: Path
+    manifest: dict
+    model: ServingModel
+    catalog: dict[str, dict]
+    profiles: CustomerProfiles | None = None
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+
+def load_artifacts(folder: Path) -> ModelVersion:
+    """Load and cross-check a version; any problem is an ``ArtifactError`` naming the folder."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        if manifest.get("format") != FORMAT:
+            raise ArtifactError(f"{folder}: artifact format {manifest.get('format')!r}, expected {FORMAT}")
+        catalog = {str(row["item_id"]): row for row in json.loads((folder / "catalog.json").read_text())}
+        model = _load_model(folder, manifest, catalog)
+        profiles = load_profiles(folder, model.user_ids, model.category_names) if "profiles" in manifest else None
+    except ArtifactError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ArtifactError(f"{folder}: cannot load model version: {exc}") from exc
+    _check_shapes(folder, model)
+    return ModelVersion(folder, manifest, model, catalog, profiles=profiles)
+
+
+def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> ServingModel:
+    """The version's signals with the settings its manifest records (``manifest["config"]``)."""
+    item_factors = np.load(folder / "item_factors.npy", allow_pickle=False)
+    user_factors = np.load(folder / "user_factors.npy", mmap_mode="r", allow_pickle=False)
+    item_ids = np.load(folder / "items.npy", allow_pickle=False)
+    settings = manifest["config"]
+    dim = item_factors.shape[1]
+    return ServingModel(
+        user_ids=np.load(folder / "users.npy", allow_pickle=False),
+        item_ids=item_ids,
+        category_names=np.load(folder / "categories.npy", allow_pickle=False),
+        item_category=np.load(folder / "item_category.npy", allow_pickle=False),
+        titles=np.array([str(catalog.get(i, {}).get("title") or i) for i in item_ids.tolist()]),
+        als=ALSModel.from_arrays({"user_factors": user_factors, "item_factors": item_factors},
+                                 regularization=settings["als"]["regularization"], alpha=settings["als"]["alpha"]),
+        copurchase=CoPurchaseModel.from_arrays(_load_npz(folder / "copurchase.npz"), **settings["copurchase"]),
+        popularity=PopularityModel.from_arrays(_load_npz(folder / "popularity.npz")),
+        trending=PopularityModel.from_arrays(_load_npz(folder / "trending.npz")),
+        item_knn=ItemKNNModel.from_arrays(_load_npz(folder / "item_knn.npz"), **settings["item_knn"]),
+        ease=_load_ease(folder / "ease.npy", settings["ease"]),
+        confidence=sp.load_npz(folder / "confidence.npz").tocsr(),
+        purchases=sp.load_npz(folder / "purchases.npz").tocsr(),
+        indexes={
+            name: VectorIndex.load(index_path(folder, name), dim, metric, manifest["annoy"][name]["search_k"])
+            for name, metric in INDEXES.items()
+        },
+        blend_weights=settings["blend"],
+        interactions=interaction_config(settings["interactions"]),
+        scoring=manifest["scoring"]["method"],
+        last_purchase=_load_optional_csr(folder / "last_purchase.npz"),
+        candidates=_load_lists(folder, UserCandidates),
+        neighbours=_load_lists(folder, ItemNeighbours),
+    )
+
+
+def interaction_config(settings: dict[str, Any]) -> InteractionConfig:
+    """The manifest's ``interactions`` table as the engine's config (sessions are weighted like training)."""
+    return InteractionConfig(**{**settings, "weights": EventWeights(**settings["weights"])})
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as arrays:
+        return dict(arrays)
+
+
+def _load_lists(folder: Path, kind: type[UserCandidates] | type[ItemNeighbours]):
+    """Lists stored at training time, memory-mapped; ``None`` when training kept none."""
+    paths = {name: folder / f"{name}.npy" for name in kind.ARRAYS}
+    if not all(path.exists() for path in paths.values()):
+        return None
+    return kind.from_arrays({name: np.load(path, mmap_mode="r", allow_pickle=False) for name, path in paths.items()})
+
+
+def _load_optional_csr(path: Path) -> sp.csr_matrix | None:
+    """A matrix that versions published before it existed do not have."""
+    return sp.load_npz(path).tocsr() if path.exists() else None
+
+
+def _load_ease(path: Path, settings: dict[str, Any]) -> EASEModel | None:
+    """EASE is only trained for small catalogs; its dense weights are memory-mapped."""
+    if not path.exists():
+        return None
+    return EASEModel.from_arrays({"weights": np.load(path, mmap_mode="r", allow_pickle=False)}, **settings)
+
+
+def _check_shapes(folder: Path, model: ServingModel) -> None:
+    n_users, n_items = len(model.user_ids), len(model.item_ids)
+    checks = {
+        "user_factors.npy": model.als.user_factors_.shape[0] == n_users,
+        "item_factors.npy": model.als.item_factors_.shape[0] == n_items,
+        "confidence.npz": model.confidence.shape == (n_users, n_items),
+        "purchases.npz": model.purchases.shape == (n_users, n_items),
+        "last_purchase.npz": model.last_purchase is None or model.last_purchase.shape == (n_users, n_items),
+        "popularity.npz": len(model.popularity.scores_) == n_items,
+        "item_category.npy": len(model.item_category) == n_items,
+        "items.ann": model.indexes["items"].n_items_ == n_items,
+        "users.ann": model.indexes["users"].n_items_ == n_users,
+        "candidate_*.npy": model.candidates is None or model.candidates.consistent_with(n_users, n_items),
+        "neighbour_*.npy": model.neighbours is None or model.neighbours.consistent_with(n_items),
+    }
+    broken = [name for name, ok in checks.items() if not ok]
+    if broken:
+        raise ArtifactError(f"{folder}: inconsistent with users.npy/items.npy: {', '.join(broken)}")
