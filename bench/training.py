@@ -23,7 +23,7 @@ from bundle.publish import read_current
 
 SCALES = {"100k": (3_300, 1_000), "1M": (33_000, 5_000), "10M": (330_000, 20_000)}
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "online_retail" / "online_retail.csv.gz"
-VITRINE = [sys.executable, "-m", "training.cli"]
+VITRINE = [sys.executable, "-m", "cli"]
 
 
 def _train(args: list[str], models_dir: Path) -> tuple[dict, float]:

@@ -13,7 +13,7 @@ from api.paging import make_cursor
 from api.report import render_report
 from recommender.lifecycle import LifecycleConfig
 from recommender.profiles import AUDIENCES
-from training.cli import main
+from cli import main
 from training.dataset import build_dataset
 from training.profiles import build_profiles
 

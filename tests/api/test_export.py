@@ -7,7 +7,7 @@ import json
 import pytest
 
 from api.export import CSV_COLUMNS, export_picks, load_served
-from training.cli import main
+from cli import main
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from training.cli import main
+from cli import main
 
 from .conftest import AUTH, make_app
 

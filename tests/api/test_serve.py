@@ -71,7 +71,7 @@ def test_vitrine_serve_runs_gunicorn_workers(models_dir, tmp_path):
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     log = tmp_path / "serve.log"
     with open(log, "w") as stderr:
-        server = subprocess.Popen([sys.executable, "-m", "training.cli", "serve", "--models-dir", str(models_dir),
+        server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--models-dir", str(models_dir),
                                    "--port", str(port), "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
                                   stderr=stderr)
     try:

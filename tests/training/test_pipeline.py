@@ -4,7 +4,7 @@ import json
 import pytest
 
 from bundle import load_artifacts
-from training.cli import main
+from cli import main
 from training.config import TrainConfig
 from training.demo import write_demo_store
 from training.pipeline import TrainInput, train

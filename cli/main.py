@@ -1,0 +1,28 @@
+"""Parser and dispatch of the ``vitrine`` sub-commands; input errors end with status 2 and one line."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from . import service, train
+
+ROLES = (train, service)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vitrine", description="Vitrine: recommendations for online stores.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for role in ROLES:
+        role.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = next(role.COMMANDS[args.command] for role in ROLES if args.command in role.COMMANDS)
+    try:
+        return handler(args)
+    except (ValueError, FileNotFoundError) as exc:  # training's DataError is a ValueError
+        print(f"vitrine: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,115 @@
+"""``vitrine demo-data``, ``train``, ``evaluate`` and ``tune``: the training job's commands."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Callable
+
+def _add_input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--events", type=Path, required=True, help="events file: .csv, .csv.gz or .parquet")
+    parser.add_argument("--catalog", type=Path, help="product catalog file (optional)")
+    parser.add_argument("--preset", help="built-in layout, e.g. online-retail or otto")
+    parser.add_argument("--map", dest="column_map", help="column mapping, e.g. user_id=CustomerID,item_id=StockCode")
+    parser.add_argument("--config", type=Path, help="settings file (.toml or .json) overriding the defaults")
+    parser.add_argument("--cutoff", help="evaluation cut-off date (ISO 8601); default: last 15%% of the time range")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    demo = sub.add_parser("demo-data", help="write a synthetic demo store (events.csv, catalog.csv)")
+    demo.add_argument("--users", type=int, default=2000)
+    demo.add_argument("--items", type=int, default=500)
+    demo.add_argument("--events-per-user", type=float, default=30.0)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--out", type=Path, required=True)
+
+    train = sub.add_parser("train", help="train, evaluate and publish a new model version")
+    _add_input_options(train)
+    train.add_argument("--models-dir", type=Path, default=Path("models"))
+    train.add_argument("--no-evaluate", action="store_true", help="skip the holdout evaluation")
+    train.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    evaluate = sub.add_parser("evaluate", help="print the holdout evaluation table")
+    _add_input_options(evaluate)
+    evaluate.add_argument("--json", type=Path, help="also write the metrics as JSON to this file")
+
+    tune = sub.add_parser("tune", help="search the settings on a validation split and report the best")
+    _add_input_options(tune)
+    tune.add_argument("--trials", type=int, default=24)
+    tune.add_argument("--jobs", type=int, default=2)
+    tune.add_argument("--out", type=Path, help="write the best settings to this .json file")
+
+
+def _source(args: argparse.Namespace):
+    from training.events import parse_column_map
+    from training.pipeline import TrainInput
+
+    column_map = parse_column_map(args.column_map) if args.column_map else None
+    return TrainInput(args.events, args.catalog, args.preset, column_map)
+
+
+def _config(args: argparse.Namespace):
+    from training.config import load_config, merge
+
+    config = load_config(args.config)
+    if args.cutoff:
+        config = merge(config, {"evaluation": {"cutoff": args.cutoff}})
+    return config
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from training.demo import generate_demo_store, write_demo_store
+
+    store = generate_demo_store(args.users, args.items, seed=args.seed, events_per_user=args.events_per_user)
+    events, catalog = write_demo_store(store, args.out)
+    print(f"wrote {len(store.events):,} events to {events} and {len(store.catalog):,} products to {catalog}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.pipeline import train
+
+    manifest = train(_source(args), _config(args), args.models_dir, not args.no_evaluate, progress=not args.quiet)
+    print(summary(manifest, args.models_dir))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from training.evaluation import format_table
+    from training.pipeline import run_evaluation
+
+    result = run_evaluation(_source(args), _config(args))
+    print(f"cut-off {result['cutoff']}; test users {result['test_users']}")
+    print(format_table(result["metrics"]))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from training.tune import report, tune
+
+    result = tune(_source(args), _config(args), trials=args.trials, n_jobs=args.jobs)
+    print(report(result))
+    if args.out:
+        args.out.write_text(json.dumps(result["best_settings"], indent=2))
+    return 0
+
+
+def summary(manifest: dict, models_dir: Path) -> str:
+    from training.evaluation import format_table
+
+    data = manifest["data"]
+    lines = [
+        f"published {manifest['version']} to {models_dir / manifest['version']} (models/CURRENT updated)",
+        f"data: {data['events']:,} events, {data['users']:,} users, {data['items']:,} items, {data['baskets']:,} baskets",
+        "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in manifest["timings"]["seconds"].items()),
+    ]
+    if manifest.get("metrics"):
+        lines.append(format_table(manifest["metrics"]))
+    return "\n".join(lines)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo-data": _demo_data, "train": _train, "evaluate": _evaluate, "tune": _tune,
+}
