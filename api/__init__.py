@@ -20,17 +20,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings (defaults < ``VITRINE_*`` env < ``config``), blueprints, model store."""
     from flask_cors import CORS
 
-    from .config import load_settings
-    from .console import bp as console_bp
-    from .docs import bp as docs_bp
-    from .errors import register_error_handlers
-    from .extension import KEY, Vitrine
-    from .json_provider import OrjsonProvider
-    from .metrics import init_metrics
-    from .model_store import ModelStore, ReloadRefused
-    from .routes import BLUEPRINTS
-    from .rules_cache import install_rules
-    from .storefront import bp as storefront_bp
+    from api.config import load_settings
+    from api.console import bp as console_bp
+    from api.docs import bp as docs_bp
+    from api.errors import register_error_handlers
+    from api.extension import KEY, Vitrine
+    from api.json_provider import OrjsonProvider
+    from api.metrics import init_metrics
+    from api.serving.model_store import ModelStore, ReloadRefused
+    from api.routes import BLUEPRINTS
+    from api.rules.cache import install_rules
+    from api.storefront import bp as storefront_bp
 
     app = Flask(__name__)
     load_settings(app.config, config)

@@ -5,8 +5,8 @@ import hmac
 
 from flask import request
 
-from .errors import APIError
-from .extension import vitrine
+from api.errors import APIError
+from api.extension import vitrine
 
 
 def require_admin_token() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template_string
 
-from .openapi import build_spec
+from api.schema.openapi import build_spec
 
 bp = Blueprint("docs", __name__)
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .errors import APIError
-from .metrics import Metrics
-from .model_store import ModelStore, Served
+from api.errors import APIError
+from api.metrics import Metrics
+from api.serving.model_store import ModelStore, Served
 
 KEY = "vitrine"
 

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 
-from .errors import APIError
+from api.errors import APIError
 
 
 def make_cursor(name: str, offset: int, version: str) -> str:

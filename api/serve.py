@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from .config import MULTIPROC_ENV, environment_settings
+from api.config import MULTIPROC_ENV, environment_settings
 
 
 class VitrineServer(BaseApplication):
@@ -35,7 +35,7 @@ class VitrineServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        from . import create_app
+        from api import create_app
 
         return create_app(self.overrides)
 
@@ -76,7 +76,7 @@ def serve(overrides: Mapping[str, Any], debug: bool = False) -> int:
     settings = environment_settings(overrides)
     logging.basicConfig(level=settings["LOG_LEVEL"].upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if debug:
-        from . import create_app
+        from api import create_app
 
         create_app(overrides).run(settings["HOST"], settings["PORT"], debug=True, use_reloader=False)
         return 0

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_from_directory, url_for
 
-from .extension import served_model
+from api.extension import served_model
 
 bp = Blueprint("storefront", __name__)
 STATIC = Path(__file__).parent / "static"

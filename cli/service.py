@@ -43,8 +43,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from api.config import environment_settings
-    from api.export import PROFILE_COLUMNS, export_picks, load_served, output_format, read_user_ids, segment_user_ids
-    from api.rules_cache import with_stored_rules
+    from api.serving.export import PROFILE_COLUMNS, export_picks, load_served, output_format, read_user_ids, segment_user_ids
+    from api.rules.cache import with_stored_rules
     from bundle import ArtifactError
 
     if not 1 <= args.n <= 100:
@@ -66,7 +66,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from api.report import render_report
+    from api.reports.customer_report import render_report
     from bundle import ArtifactError, load_artifacts
     from bundle.publish import read_current
 

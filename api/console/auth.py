@@ -26,7 +26,7 @@ from flask import Flask, abort, current_app, flash, redirect, render_template, r
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.wrappers import Request, Response
 
-from . import bp
+from api.console import bp
 
 log = logging.getLogger(__name__)
 KEY_FILE = "secret_key"

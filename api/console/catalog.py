@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 from recommender.errors import FieldError
 from recommender.rules import check_attributes
 
-from ..extension import served_model
-from ..rules_cache import rules_cache
-from . import bp
-from .rules import actor
+from api.extension import served_model
+from api.rules.cache import rules_cache
+from api.console import bp
+from api.console.rules import actor
 
 PAGE_SIZE = 50
 FIRST_COLUMNS = ("item_id", "title", "category", "price", "in_stock")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import render_template
 from werkzeug.exceptions import HTTPException
 
-from ..errors import APIError
-from . import bp
-from .auth import signed_in
+from api.errors import APIError
+from api.console import bp
+from api.console.auth import signed_in
 
 
 @bp.app_template_filter("num")

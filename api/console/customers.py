@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from . import bp
+from api.console import bp
 
 REPORT_PATH = "/v1/report"
 

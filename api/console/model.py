@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from flask import render_template, request
 
-from ..extension import served_model, vitrine
-from ..model_store import Served
-from . import bp
-from .charts import grouped_bars
+from api.extension import served_model, vitrine
+from api.serving.model_store import Served
+from api.console import bp
+from api.reports.grouped_bars import grouped_bars
 
 MODES = {"new_items": "new items", "all_purchases": "all purchases"}
 METRICS = ("ndcg@10", "precision@10", "recall@10", "map@10", "hit_rate@10", "coverage@10")

@@ -18,14 +18,14 @@ from recommender.engine import RecommendationEngine
 from recommender.rules import RuleBook, RuleReranker
 from recommender.rules.reranker import EXCLUDE, INCLUDE
 
-from ..errors import APIError
-from ..extension import served_model
-from ..model_store import Served
-from ..rule_notes import with_rule_notes
-from ..rules_cache import rules_cache
-from ..rules_preview import ANSWERS
-from ..validation import body_n, body_placement
-from . import bp
+from api.errors import APIError
+from api.extension import served_model
+from api.serving.model_store import Served
+from api.rules.notes import with_rule_notes
+from api.rules.cache import rules_cache
+from api.rules.preview import ANSWERS
+from api.schema.validation import body_n, body_placement
+from api.console import bp
 
 KINDS = {"user": "a customer", "related": "a product page", "cart": "a basket", "popular": "best sellers"}
 DEFAULT_N = 10

@@ -12,12 +12,12 @@ from werkzeug.wrappers import Response
 
 from recommender.rules import ACTIONS, OPS, known_audiences
 
-from ..changes import check_rule
-from ..errors import APIError
-from ..rules_cache import rules_cache
-from ..extension import vitrine
-from . import bp
-from .rule_form import (COMMON_PLACEMENTS, FormError, definition_from_form, describe_condition, form_field,
+from api.rules.changes import check_rule
+from api.errors import APIError
+from api.rules.cache import rules_cache
+from api.extension import vitrine
+from api.console import bp
+from api.console.rule_form import (COMMON_PLACEMENTS, FormError, definition_from_form, describe_condition, form_field,
                         form_from_definition, form_from_post, status)
 
 MAX_LISTED_VALUES = 200

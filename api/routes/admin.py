@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ..admin_token import require_admin_token
-from ..errors import APIError
-from ..extension import vitrine
-from ..model_store import ReloadRefused
+from api.admin_token import require_admin_token
+from api.errors import APIError
+from api.extension import vitrine
+from api.serving.model_store import ReloadRefused
 
 bp = Blueprint("admin", __name__, url_prefix="/v1/admin")
 bp.before_request(require_admin_token)

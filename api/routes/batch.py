@@ -16,13 +16,13 @@ from prometheus_client import Counter
 
 from recommender.engine import RecommendationEngine
 
-from ..answers import user_line
-from ..errors import error_body
-from ..extension import served_model, vitrine
-from ..metrics import FALLBACK_STRATEGY
-from ..model_store import Served
-from ..rules_cache import rules_cache
-from ..validation import MAX_BATCH_USERS, body_bool, body_id_list, body_n, body_placement, json_body
+from api.serving.answers import user_line
+from api.errors import error_body
+from api.extension import served_model, vitrine
+from api.metrics import FALLBACK_STRATEGY
+from api.serving.model_store import Served
+from api.rules.cache import rules_cache
+from api.schema.validation import MAX_BATCH_USERS, body_bool, body_id_list, body_n, body_placement, json_body
 
 CHUNK_USERS = 500
 NDJSON = "application/x-ndjson"

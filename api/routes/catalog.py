@@ -11,11 +11,11 @@ from flask import Blueprint, request
 from recommender.errors import FieldError
 from recommender.rules import check_attributes
 
-from ..catalog_upload import check_item_id, csv_updates, json_updates
-from ..changes import admin_actor, invalid, not_found, served_or_none
-from ..errors import bad_request
-from ..rules_cache import rules_cache
-from ..validation import json_body
+from api.rules.catalog_upload import check_item_id, csv_updates, json_updates
+from api.rules.changes import admin_actor, invalid, not_found, served_or_none
+from api.errors import bad_request
+from api.rules.cache import rules_cache
+from api.schema.validation import json_body
 
 bp = Blueprint("catalog", __name__, url_prefix="/v1/catalog/items")
 CSV_TYPES = ("text/csv", "application/csv")

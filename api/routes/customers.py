@@ -7,12 +7,12 @@ from flask import Blueprint, Response, request
 from recommender.lifecycle import STAGES
 from recommender.profiles import AUDIENCES, CustomerProfiles
 
-from ..errors import APIError
-from ..extension import served_model
-from ..model_store import Served
-from ..paging import make_cursor, read_cursor
-from ..report import render_report
-from ..validation import query_limit, query_text
+from api.errors import APIError
+from api.extension import served_model
+from api.serving.model_store import Served
+from api.paging import make_cursor, read_cursor
+from api.reports.customer_report import render_report
+from api.schema.validation import query_limit, query_text
 
 bp = Blueprint("customers", __name__)
 FAVOURITE_CATEGORIES = 3

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from ..errors import APIError
-from ..extension import served_model, vitrine
+from api.errors import APIError
+from api.extension import served_model, vitrine
 
 bp = Blueprint("health", __name__)
 MANIFEST_FIELDS = ("trained_at", "data_end", "data", "metrics", "scoring", "blend")

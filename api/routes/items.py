@@ -5,13 +5,13 @@ from flask import Blueprint, request
 
 from recommender.errors import UnknownItemError
 
-from ..answers import listing, partner_fields
-from ..errors import APIError
-from ..extension import served_model
-from ..model_store import Served
-from ..rule_notes import with_rule_notes
-from ..rules_cache import rules_cache
-from ..validation import query_bool, query_n, query_placement
+from api.serving.answers import listing, partner_fields
+from api.errors import APIError
+from api.extension import served_model
+from api.serving.model_store import Served
+from api.rules.notes import with_rule_notes
+from api.rules.cache import rules_cache
+from api.schema.validation import query_bool, query_n, query_placement
 
 bp = Blueprint("items", __name__, url_prefix="/v1/items")
 

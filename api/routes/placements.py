@@ -10,9 +10,9 @@ from flask import Blueprint
 from recommender.errors import FieldError
 from recommender.rules import DEFAULT_PLACEMENT, PlacementSettings, check_placement_name, parse_settings
 
-from ..changes import admin_actor, invalid
-from ..rules_cache import rules_cache
-from ..validation import json_body
+from api.rules.changes import admin_actor, invalid
+from api.rules.cache import rules_cache
+from api.schema.validation import json_body
 
 bp = Blueprint("placements", __name__, url_prefix="/v1/placements")
 

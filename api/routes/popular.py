@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..answers import listing
-from ..errors import APIError
-from ..extension import served_model
-from ..rule_notes import with_rule_notes
-from ..rules_cache import rules_cache
-from ..validation import query_bool, query_n, query_placement, query_text
+from api.serving.answers import listing
+from api.errors import APIError
+from api.extension import served_model
+from api.rules.notes import with_rule_notes
+from api.rules.cache import rules_cache
+from api.schema.validation import query_bool, query_n, query_placement, query_text
 
 bp = Blueprint("popular", __name__, url_prefix="/v1/popular")
 

@@ -9,11 +9,11 @@ from flask import Blueprint, request
 
 from recommender.rules import Rule
 
-from ..changes import MAX_RULE_ID, READ_ONLY, admin_actor, check_rule, not_found
-from ..errors import bad_request
-from ..rules_cache import rules_cache
-from ..rules_preview import preview
-from ..validation import json_body
+from api.rules.changes import MAX_RULE_ID, READ_ONLY, admin_actor, check_rule, not_found
+from api.errors import bad_request
+from api.rules.cache import rules_cache
+from api.rules.preview import preview
+from api.schema.validation import json_body
 
 bp = Blueprint("rules", __name__, url_prefix="/v1/rules")
 MAX_AUDIT_PAGE = 500

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..answers import listing
-from ..extension import served_model, vitrine
-from ..rule_notes import with_rule_notes
-from ..rules_cache import rules_cache
-from ..validation import (body_bool, body_n, body_optional_id, body_placement, json_body, query_bool,
+from api.serving.answers import listing
+from api.extension import served_model, vitrine
+from api.rules.notes import with_rule_notes
+from api.rules.cache import rules_cache
+from api.schema.validation import (body_bool, body_n, body_optional_id, body_placement, json_body, query_bool,
                           session_events)
 
 bp = Blueprint("sessions", __name__, url_prefix="/v1/recommendations")

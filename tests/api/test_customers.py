@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from api.export import PROFILE_COLUMNS
+from api.serving.export import PROFILE_COLUMNS
 from api.paging import make_cursor
-from api.report import render_report
+from api.reports.customer_report import render_report
 from recommender.lifecycle import LifecycleConfig
 from recommender.profiles import AUDIENCES
 from cli import main

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from api.export import CSV_COLUMNS, export_picks, load_served
+from api.serving.export import CSV_COLUMNS, export_picks, load_served
 from cli import main
 
 
@@ -66,7 +66,7 @@ def test_export_without_a_model(tmp_path, capsys):
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
 def test_export_with_jobs_writes_the_same_file(models_dir, tmp_path, monkeypatch, suffix):
-    monkeypatch.setattr("api.export.PART_USERS", 100)  # several parts, each shorter than a chunk
+    monkeypatch.setattr("api.serving.export.PART_USERS", 100)  # several parts, each shorter than a chunk
     served = load_served(models_dir)
     users = [*served.version.model.user_ids.tolist(), "ghost-customer"]
     one = export_picks(served, users, tmp_path / f"one{suffix}", n=4, placement="email", progress=False)

@@ -19,7 +19,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from api import create_app
-from api.openapi import SCHEMAS
+from api.schema.openapi import SCHEMAS
 
 # Hypothesis' caches go to the temporary folder rather than .hypothesis/ in the work tree.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "vitrine-hypothesis"))

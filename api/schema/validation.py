@@ -18,7 +18,7 @@ from werkzeug.exceptions import BadRequest
 from recommender.engine import SessionEvent
 from recommender.rules import PLACEMENT_PATTERN
 
-from .errors import bad_request
+from api.errors import bad_request
 
 DEFAULT_N = 10
 MAX_N = 100

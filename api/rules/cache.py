@@ -22,10 +22,10 @@ from recommender.errors import FieldError
 from recommender.rules import CANONICAL_KINDS, ItemTable, RuleBook, RuleReranker, parse_rule, parse_settings
 from recommender.rules.items import value_kind
 
-from .config import database_url
-from .cards import Card, item_cards
-from .model_store import Served
-from .rules_store import RuleStore, Snapshot
+from api.config import database_url
+from api.serving.cards import Card, item_cards
+from api.serving.model_store import Served
+from api.rules.store import RuleStore, Snapshot
 
 KEY = "vitrine_rules"
 log = logging.getLogger(__name__)

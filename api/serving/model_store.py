@@ -25,7 +25,7 @@ from recommender.engine import RecommendationEngine, SessionEvent
 from bundle import ArtifactError, ModelVersion, load_artifacts
 from bundle.publish import CURRENT, ModelStoreError, read_current
 
-from .cards import Card, item_cards
+from api.serving.cards import Card, item_cards
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from flask import current_app, has_app_context
 
 from recommender.engine import Answer, Pick
 
-from .cards import Card
-from .model_store import Served
-from .rules_cache import KEY as RULES_KEY
+from api.serving.cards import Card
+from api.serving.model_store import Served
+from api.rules.cache import KEY as RULES_KEY
 
 
 def cards_for(served: Served) -> dict[str, Card]:

@@ -2,35 +2,21 @@
 
 SQLite (a file in the data folder) is the embedded default; any SQLAlchemy URL works, e.g.
 PostgreSQL for several API hosts. Opening a store brings its schema to the newest Alembic revision
-(``api/migrations``). Callers validate a change before handing it here; each change is then one
+(``api/database/migrations``). Callers validate a change before handing it here; each change is then one
 transaction that writes the change, an audit entry (who, when, before, after) and a bumped version
 counter, so a failed write leaves everything as it was and every worker can notice a change by
 reading one integer.
 """
 from __future__ import annotations
 
-import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import JSON, Integer, String, create_engine, event, select, update
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import JSON, Integer, String, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-MIGRATION_ATTEMPTS = 5
-log = logging.getLogger(__name__)
-
-
-class Base(DeclarativeBase):
-    pass
+from api.database import Base, migrate, open_engine
 
 
 class RuleRow(Base):
@@ -89,44 +75,6 @@ class Snapshot:
     rules: list[dict]
     placements: dict[str, dict]
     items: dict[str, dict]
-
-
-def open_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their folder, WAL journaling and a busy timeout."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if not parsed.database or parsed.database == ":memory:":
-        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest revision; another process doing the same at the same time
-    makes one attempt fail, and the next finds the work done."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    for attempt in range(1, MIGRATION_ATTEMPTS + 1):
-        try:
-            with engine.begin() as connection:
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
-            return
-        except SQLAlchemyError:
-            if attempt == MIGRATION_ATTEMPTS:
-                raise
-            log.info("schema migration collided with another process (attempt %d); retrying", attempt)
-            time.sleep(0.2 * attempt)
 
 
 class RuleStore:

@@ -9,10 +9,10 @@ from flask import request
 from recommender.errors import FieldError
 from recommender.rules import Rule, parse_rule
 
-from .admin_token import require_admin_token
-from .errors import APIError, bad_request
-from .extension import vitrine
-from .rules_cache import rules_cache
+from api.admin_token import require_admin_token
+from api.errors import APIError, bad_request
+from api.extension import vitrine
+from api.rules.cache import rules_cache
 
 ACTOR_HEADER = "X-Vitrine-Actor"
 MAX_ACTOR_LENGTH = 200

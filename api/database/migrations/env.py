@@ -1,4 +1,4 @@
-"""Alembic environment: always online, on the connection ``api.rules_store.migrate`` hands over."""
+"""Alembic environment: always online, on the connection ``api.database.migrate`` hands over."""
 from alembic import context
 
 connection = context.config.attributes["connection"]

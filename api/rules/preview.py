@@ -15,14 +15,14 @@ from recommender.engine import RecommendationEngine
 from recommender.errors import UnknownItemError
 from recommender.rules import RuleBook, RuleReranker
 
-from .answers import listing, partner_fields
-from .errors import APIError, bad_request
-from .extension import served_model
-from .model_store import Served
-from .changes import MAX_RULE_ID, check_rule
-from .rule_notes import with_rule_notes
-from .rules_cache import rules_cache
-from .validation import (MAX_CART_ITEMS, body_bool, body_id_list, body_n, body_optional_id, body_placement,
+from api.serving.answers import listing, partner_fields
+from api.errors import APIError, bad_request
+from api.extension import served_model
+from api.serving.model_store import Served
+from api.rules.changes import MAX_RULE_ID, check_rule
+from api.rules.notes import with_rule_notes
+from api.rules.cache import rules_cache
+from api.schema.validation import (MAX_CART_ITEMS, body_bool, body_id_list, body_n, body_optional_id, body_placement,
                          session_events)
 
 KINDS = ("user", "session", "related", "bought_together", "cart", "popular")

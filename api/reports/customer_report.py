@@ -14,7 +14,7 @@ from markupsafe import Markup
 from recommender.lifecycle import STAGES
 from bundle import ModelVersion
 
-from .svg_charts import bar_chart, histogram, line_chart
+from api.reports.charts import bar_chart, histogram, line_chart
 
 BIN_DAYS = 7
 MAX_INTERVAL_DAYS = 365

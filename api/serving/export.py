@@ -32,8 +32,8 @@ from recommender.profiles import AUDIENCES
 from bundle import load_artifacts
 from bundle.publish import read_current
 
-from .answers import user_line
-from .model_store import Served, serve_version
+from api.serving.answers import user_line
+from api.serving.model_store import Served, serve_version
 
 CHUNK_USERS = 500
 PART_USERS = 8 * CHUNK_USERS  # users a worker process scores per task (whole chunks only)

@@ -1,0 +1,1 @@
+"""Pages and charts rendered on the server: the customer report and its SVG charts."""
