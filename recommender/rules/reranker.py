@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import Candidates, PurchaseRule, RequestContext
+from ..engine.request import Candidates, PurchaseRule, RequestContext
 from .audiences import BUILT_IN
 from .conditions import compile_condition
 from .definitions import PlacementSettings, Rule, RuleBook

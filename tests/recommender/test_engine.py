@@ -137,7 +137,7 @@ def test_reranker_applies_to_candidates_and_fallback(demo_version, demo_store):
 
 
 def test_annoy_scoring_agrees_with_exact_scoring(demo_version, demo_store, monkeypatch):
-    monkeypatch.setattr("recommender.engine.ANN_CANDIDATES", 30)
+    monkeypatch.setattr("recommender.engine.engine.ANN_CANDIDATES", 30)
     exact = RecommendationEngine(replace(demo_version.model, candidates=None))
     approximate = RecommendationEngine(replace(demo_version.model, scoring="annoy", candidates=None))
     users = list(demo_store.events.user_id.unique()[:50])

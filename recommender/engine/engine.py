@@ -1,0 +1,277 @@
+"""The engine: one request path for every kind of answer, composed of its stages.
+
+history lookup (``history``) → candidates (stored lists, ``candidates``, ``scoring``) → re-ranking
+by the business rules with fallback (``fallback``) → reasons (``reasons``). Speaks external ids at
+its edges and integer indices inside; business rules plug in as a ``Reranker``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from ..blend import BlendModel
+from ..buy_again import BuyAgainModel
+from ..errors import UnknownItemError
+from ..history import UserHistory
+from ..profiles import ANONYMOUS_STAGE
+from .candidates import BasketComplements, PopularItems, partner_candidates, related_items
+from .fallback import rerank_with_fallback, with_popular
+from .history import basket_of, row_indices, session_history
+from .model import ApproximateALS, ServingModel, unit_rows
+from .reasons import Reasons
+from .request import (Answer, Candidates, KeepAll, Pick, PurchasePolicy, PurchaseRule, RequestContext, Reranker,
+                      SessionEvent)
+from .scoring import every_scored, recent_purchases, score_batch
+
+OVERFETCH = 4
+BATCH_USERS = 128
+ANN_CANDIDATES = 200
+
+
+class RecommendationEngine:
+    """Answers every kind of recommendation request from one ``ServingModel``."""
+
+    def __init__(self, model: ServingModel, reranker: Reranker | None = None,
+                 segments_of: Callable[[str | None], Iterable[str]] | None = None) -> None:
+        """``segments_of`` names the customer segments of a user id (lifecycle stage first), for
+        rules aimed at an audience; without it anonymous visitors are ``prospect``."""
+        self.model = model
+        self.reranker = reranker or KeepAll()
+        self.segments_of = segments_of
+        self.user_index = {uid: i for i, uid in enumerate(model.user_ids.tolist())}
+        self.item_id_list = model.item_ids.tolist()
+        self.item_index = {iid: i for i, iid in enumerate(self.item_id_list)}
+        self.category_index = {name: i for i, name in enumerate(model.category_names.tolist())}
+        als = model.als if model.scoring == "exact" else ApproximateALS(model.als, model.indexes["items_dot"], ANN_CANDIDATES)
+        self.signals = {
+            "als": als, "copurchase": model.copurchase, "buy_again": BuyAgainModel(),
+            "popularity": model.popularity, "trending": model.trending, "item_knn": model.item_knn,
+        }
+        if model.ease is not None:
+            self.signals["ease"] = model.ease
+        self.blends = {
+            mode: BlendModel(self.signals, {k: w for k, w in weights.items() if k in self.signals})
+            for mode, weights in model.blend_weights.items()
+        }
+        self.item_unit = unit_rows(np.asarray(model.als.item_factors_))
+        self.reasons = Reasons(model, self.item_unit)
+
+    def with_reranker(self, reranker: Reranker) -> "RecommendationEngine":
+        """The same engine, sharing every model and index, answering through ``reranker``."""
+        engine = copy.copy(self)
+        engine.reranker = reranker
+        return engine
+
+    def request_context(self, placement: str | None, user_id: str | None = None,
+                        exclude: np.ndarray | None = None) -> RequestContext:
+        """What the re-ranker learns about one request."""
+        known = user_id is not None and user_id in self.user_index
+        excluded = np.array([], dtype=np.int64) if exclude is None else np.asarray(exclude, dtype=np.int64)
+        if self.segments_of is not None:
+            segments = frozenset(self.segments_of(user_id))
+        else:
+            segments = frozenset() if known else frozenset({ANONYMOUS_STAGE})
+        return RequestContext(placement, user_id, known_user=known, exclude=excluded, segments=segments)
+
+    def purchase_rule(self, placement: str | None) -> PurchaseRule:
+        """The placement's rule for past purchases, from the re-ranker when it has one."""
+        return self._purchase_policy.purchase_rule(placement) if self._purchase_policy else PurchaseRule()
+
+    @property
+    def reranker(self) -> Reranker:
+        return self._reranker
+
+    @reranker.setter
+    def reranker(self, reranker: Reranker) -> None:
+        """Also notes whether it decides about past purchases: a protocol check per request costs
+        more than the rest of looking the rule up."""
+        self._reranker = reranker
+        self._purchase_policy = reranker if isinstance(reranker, PurchasePolicy) else None
+
+    # ---- lookups -------------------------------------------------------------------------
+    def knows_user(self, user_id: str) -> bool:
+        return user_id in self.user_index
+
+    def item(self, item_id: str) -> int:
+        try:
+            return self.item_index[item_id]
+        except KeyError:
+            raise UnknownItemError(item_id) from None
+
+    def known_items(self, item_ids: Iterable[str]) -> np.ndarray:
+        return np.array([self.item_index[i] for i in item_ids if i in self.item_index], dtype=np.int64)
+
+    # ---- personalized ----------------------------------------------------------------------
+    def recommend_user(self, user_id: str, n: int = 10, exclude_purchased: bool = True, placement: str | None = None) -> Answer:
+        return self.recommend_users([user_id], n, exclude_purchased, placement)[0]
+
+    def recommend_users(self, user_ids: Sequence[str], n: int = 10, exclude_purchased: bool = True,
+                        placement: str | None = None) -> list[Answer]:
+        """Picks for many users at once: from the candidates training scored when they fit the
+        request, else known users are scored in one batch."""
+        rows = np.array([self.user_index.get(uid, -1) for uid in user_ids], dtype=np.int64)
+        known = np.flatnonzero(rows >= 0)
+        answers: list[Answer | None] = [None] * len(user_ids)
+        if self._precomputed_fits(n, exclude_purchased, placement):
+            for position in known:
+                answers[position] = self._from_candidates(rows[position], user_ids[position], n, placement)
+            known = known[:0]
+        for chunk in np.array_split(known, -(-len(known) // BATCH_USERS)) if len(known) else []:
+            history = UserHistory.of(rows[chunk], self.model.confidence, self.model.purchases)
+            for position, answer in zip(chunk, self._personalized(history, n, exclude_purchased, placement,
+                                                                   [user_ids[i] for i in chunk], "personalized")):
+                answers[position] = answer
+        for position in np.flatnonzero(rows < 0):
+            context = self.request_context(placement, user_ids[position])
+            answers[position] = self._popular_answer(n, context, strategy="popular_fallback")
+        return answers
+
+    def _precomputed_fits(self, n: int, exclude_purchased: bool, placement: str | None) -> bool:
+        """Whether the stored candidates answer this request: they leave out every purchase, as the
+        default placement rule does, and hold ``n × OVERFETCH`` items."""
+        rule = self.purchase_rule(placement)
+        candidates = self.model.candidates
+        return (candidates is not None and exclude_purchased and rule.exclude and rule.after_days is None
+                and n * OVERFETCH <= candidates.k)
+
+    def _from_candidates(self, row: int, user_id: str, n: int, placement: str | None) -> Answer:
+        """A known user's answer from the stored candidates; the rules see the whole catalog, scored
+        live, only when they leave fewer than ``n`` of them."""
+        items, scores, sources = self.model.candidates.row(row)
+        basket = basket_of(self.model.purchases, row)
+        context = self.request_context(placement, user_id, basket)
+
+        def every_item() -> Candidates:
+            history = UserHistory.of(np.array([row]), self.model.confidence, self.model.purchases)
+            blended = self.blends["new_items"].score(history)
+            blended.total[0, basket] = -np.inf
+            return every_scored(blended, 0)
+
+        picks = self._finish(Candidates(items, scores, sources), n, context, every_item, basket)
+        return Answer(picks, _strategy(picks, "personalized"))
+
+    def recommend_session(self, events: Sequence[SessionEvent], user_id: str | None = None, n: int = 10,
+                          exclude_purchased: bool = True, placement: str | None = None) -> Answer:
+        """Fold a live session (plus the user's stored history, if known) into a fresh user vector."""
+        items = np.array([self.item_index.get(e.item_id, -1) for e in events], dtype=np.int64)
+        seen = items >= 0
+        row = self.user_index.get(user_id, -1) if user_id is not None else -1
+        if not seen.any() and row < 0:
+            context = self.request_context(placement, user_id)
+            return self._popular_answer(n, context, strategy="popular_fallback")
+        session = [e for e, ok in zip(events, seen) if ok]
+        history = session_history(self.model, row, items[seen], session)
+        return self._personalized(history, n, exclude_purchased, placement, [user_id], "session",
+                                  session_items=items[seen], purchase_rows=np.array([row]))[0]
+
+    def _personalized(self, history: UserHistory, n: int, exclude_purchased: bool, placement: str | None,
+                      user_ids: Sequence[str | None], strategy: str, session_items: np.ndarray | None = None,
+                      purchase_rows: np.ndarray | None = None) -> list[Answer]:
+        """Blend, mask and cut the whole batch at once; only re-ranking and reasons run per user.
+
+        ``purchase_rows`` are the users' rows in ``last_purchase`` (default: ``history.users``)."""
+        rule = self.purchase_rule(placement)
+        exclude_purchased = exclude_purchased and rule.exclude
+        baskets = row_indices(history.purchases)
+        purchase_rows = history.users if purchase_rows is None else purchase_rows
+        excluded = [self._exclusions(basket, exclude_purchased, session_items, row, rule.after_days)
+                    for basket, row in zip(baskets, purchase_rows)]
+        blend = self.blends["new_items" if exclude_purchased else "all_purchases"]
+        batch = score_batch(blend, history, excluded, n * OVERFETCH)
+        answers = []
+        for u in range(len(history)):
+            context = self.request_context(placement, user_ids[u], excluded[u])
+            picks = self._finish(batch.best(u), n, context, lambda u=u: batch.every(u), baskets[u], session_items)
+            answers.append(Answer(picks, _strategy(picks, strategy)))
+        return answers
+
+    def _exclusions(self, basket: np.ndarray, exclude_purchased: bool, session_items: np.ndarray | None,
+                    row: int, after_days: float | None) -> np.ndarray:
+        excluded = (recent_purchases(basket, self.model.last_purchase, row, after_days) if exclude_purchased
+                    else np.array([], np.int64))
+        if session_items is not None:
+            excluded = np.union1d(excluded, session_items)
+        return np.asarray(excluded, dtype=np.int64)
+
+    # ---- item-based ------------------------------------------------------------------------
+    def related_items(self, item_id: str, n: int = 10, placement: str | None = None) -> Answer:
+        """Nearest item vectors by cosine blended with the item's co-purchase partners; the
+        neighbours come from Annoy only when training measured it faster than exact scoring."""
+        item = self.item(item_id)
+        context = self.request_context(placement, exclude=np.array([item]))
+        picks = self._finish(related_items(self.model, self.item_unit, item, n * OVERFETCH), n, context,
+                             lambda: related_items(self.model, self.item_unit, item, None), anchor=item)
+        return Answer(picks, "related")
+
+    def bought_together(self, item_id: str, n: int = 10, placement: str | None = None) -> list[dict]:
+        """The item's association-rule partners with support, confidence and lift, rules applied
+        (an item a rule pins without being a partner has zeros); never filled with other items."""
+        item = self.item(item_id)
+        context = self.request_context(placement, exclude=np.array([item]))
+        partners = self.model.copurchase.bought_together(item, n * OVERFETCH)
+        ranked = self.reranker.apply(partner_candidates(partners), context)
+        if len(ranked) < n and len(partners.ids) == n * OVERFETCH:
+            partners = self.model.copurchase.bought_together(item, len(self.model.item_ids))
+            ranked = self.reranker.apply(partner_candidates(partners), context)
+        stats = {i: (s, c, l) for i, s, c, l in zip(partners.ids.tolist(), partners.support, partners.confidence,
+                                                   partners.lift)}
+        return [
+            dict(zip(("item_id", "support", "confidence", "lift"),
+                     (str(self.model.item_ids[i]), *map(float, stats.get(i, (0.0, 0.0, 0.0))))))
+            for i in ranked.items[:n].tolist()
+        ]
+
+    def cart_complements(self, item_ids: Sequence[str], n: int = 10, placement: str | None = None) -> Answer:
+        """Combined rules of every item in the basket, leaving out what is already in it."""
+        basket = self.known_items(item_ids)
+        context = self.request_context(placement, exclude=basket)
+        if not len(basket):
+            return self._popular_answer(n, context, strategy="popular_fallback")
+        complements = BasketComplements(self.model, basket)
+        picks = self._finish(complements.best(n * OVERFETCH), n, context, lambda: complements.best(None), basket)
+        return Answer(picks, "bought_together" if picks and picks[0].source == "copurchase" else "popular_fallback")
+
+    # ---- popular ---------------------------------------------------------------------------
+    def popular(self, n: int = 10, category: str | None = None, trending: bool = False, placement: str | None = None) -> Answer:
+        if category is not None and category not in self.category_index:
+            raise UnknownItemError(f"category {category!r}")
+        context = self.request_context(placement)
+        return self._popular_answer(n, context, category=category, trending=trending,
+                                    strategy="trending" if trending else "popular")
+
+    def _popular_answer(self, n: int, context: RequestContext, category: str | None = None, trending: bool = False,
+                        strategy: str = "popular") -> Answer:
+        """Popular items scored by their share of the top item's popularity, rules applied."""
+        popular = PopularItems(self.model, trending, self._category_code(category), context.exclude)
+        picks = self._finish(popular.best(n * OVERFETCH), n, context, lambda: popular.best(None), category=category,
+                             trending=trending)
+        return Answer(picks, strategy)
+
+    # ---- similar users ---------------------------------------------------------------------
+    def similar_users(self, user_id: str, n: int = 10) -> list[tuple[str, float]]:
+        ids, similarity = self.model.indexes["users"].query_item(self.user_index[user_id], n)
+        return [(str(self.model.user_ids[i]), float(s)) for i, s in zip(ids, similarity)]
+
+    # ---- re-ranking, fallback and reasons ----------------------------------------------------
+    def _finish(self, candidates: Candidates, n: int, context: RequestContext,
+                grow: Callable[[], Candidates] | None = None, basket: np.ndarray | None = None,
+                session_items: np.ndarray | None = None, anchor: int | None = None, category: str | None = None,
+                trending: bool = False) -> list[Pick]:
+        """Re-rank with fallback, cut to ``n`` and explain each pick."""
+        code = self._category_code(category)
+        ranked = rerank_with_fallback(self.reranker, candidates, n, context, grow,
+                                      lambda pool: with_popular(self.model, pool, context, code, trending))
+        reasons = self.reasons.explain(ranked, basket, session_items, anchor)
+        return [Pick(self.item_id_list[i], s, reason, source)
+                for i, s, source, reason in zip(ranked.items.tolist(), ranked.scores.tolist(),
+                                                ranked.sources.tolist(), reasons)]
+
+    def _category_code(self, category: str | None) -> int | None:
+        return self.category_index.get(category) if category is not None else None
+
+
+def _strategy(picks: list[Pick], strategy: str) -> str:
+    """``strategy``, or ``popular_fallback`` when the list had to start with popular items."""
+    return strategy if picks and picks[0].source != "popularity" else "popular_fallback"
