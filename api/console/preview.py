@@ -21,10 +21,8 @@ from recommender.rules.reranker import EXCLUDE, INCLUDE
 from api.errors import APIError
 from api.extension import served_model
 from api.serving.model_store import Served
-from api.rules.notes import with_rule_notes
 from api.rules.cache import rules_cache
-from api.rules.preview import ANSWERS
-from api.schema.validation import body_n, body_placement
+from api.rules.preview import sample_answer
 from api.console import bp
 
 KINDS = {"user": "a customer", "related": "a product page", "cart": "a basket", "popular": "best sellers"}
@@ -47,11 +45,9 @@ def sample_request(args) -> dict:
 def answer(served: Served, engine: RecommendationEngine, spec: dict) -> dict:
     """The sample request's answer with each item's ``rules``; bad input raises ``APIError``."""
     try:
-        n, placement = body_n(spec), body_placement(spec)
-        body = ANSWERS[spec["kind"]](served, engine, spec, n, placement)
+        return sample_answer(served, engine, spec)
     except KeyError as exc:
         raise APIError(404, "unknown_item", "the model does not know the product or category asked for") from exc
-    return with_rule_notes(body, engine, placement, spec.get("user_id"))
 
 
 def why_removed(reranker: RuleReranker, engine: RecommendationEngine, item_ids: list[str], spec: dict) -> dict:

@@ -22,7 +22,8 @@ from api.extension import served_model, vitrine
 from api.metrics import FALLBACK_STRATEGY
 from api.serving.model_store import Served
 from api.rules.cache import rules_cache
-from api.schema.validation import MAX_BATCH_USERS, body_bool, body_id_list, body_n, body_placement, json_body
+from api.schema.models import BatchRequest
+from api.schema.validation import parse_body
 
 CHUNK_USERS = 500
 NDJSON = "application/x-ndjson"
@@ -33,14 +34,12 @@ bp = Blueprint("batch", __name__, url_prefix="/v1/recommendations/batch")
 
 @bp.post("")
 def batch() -> Response:
-    body = json_body()
-    user_ids = body_id_list(body, "user_ids", MAX_BATCH_USERS, min_items=1)
-    n, placement = body_n(body), body_placement(body)
-    exclude_purchased = body_bool(body, "exclude_purchased", True)
+    asked = parse_body(BatchRequest)
     served = served_model()
     engine = rules_cache().engine(served)
     fallbacks = vitrine().metrics.fallbacks.labels(request.endpoint)
-    return Response(_lines(served, engine, fallbacks, user_ids, n, exclude_purchased, placement), mimetype=NDJSON)
+    return Response(_lines(served, engine, fallbacks, asked.user_ids, asked.n, asked.exclude_purchased,
+                           asked.placement), mimetype=NDJSON)
 
 
 def _lines(served: Served, engine: RecommendationEngine, fallbacks: Counter, user_ids: list[str], n: int,

@@ -7,7 +7,8 @@ from api.serving.answers import listing
 from api.extension import served_model, vitrine
 from api.rules.notes import with_rule_notes
 from api.rules.cache import rules_cache
-from api.schema.validation import MAX_CART_ITEMS, body_id_list, body_n, body_placement, json_body, query_bool
+from api.schema.models import CartRequest
+from api.schema.validation import parse_body, query_bool
 
 bp = Blueprint("cart", __name__, url_prefix="/v1/cart")
 
@@ -15,13 +16,11 @@ bp = Blueprint("cart", __name__, url_prefix="/v1/cart")
 @bp.post("/complements")
 def complements() -> dict:
     """What goes with the basket's items; unknown items are ignored, an empty basket gets popular items."""
-    body = json_body()
-    items = body_id_list(body, "items", MAX_CART_ITEMS)
-    n, placement = body_n(body), body_placement(body)
+    asked = parse_body(CartRequest)
     debug = query_bool(request.args, "debug", False)
     served = served_model()
     engine = rules_cache().engine(served)
-    answer = engine.cart_complements(items, n, placement)
+    answer = engine.cart_complements(asked.items, asked.n, asked.placement)
     vitrine().metrics.count_fallbacks([answer.strategy])
     body = listing(served, answer)
-    return with_rule_notes(body, engine, placement) if debug else body
+    return with_rule_notes(body, engine, asked.placement) if debug else body

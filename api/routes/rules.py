@@ -9,15 +9,14 @@ from flask import Blueprint, request
 
 from recommender.rules import Rule
 
-from api.rules.changes import MAX_RULE_ID, READ_ONLY, admin_actor, check_rule, not_found
+from api.rules.changes import READ_ONLY, admin_actor, check_rule, not_found
 from api.errors import bad_request
 from api.rules.cache import rules_cache
+from api.schema.limits import AUDIT_ENTITIES, MAX_AUDIT_PAGE, MAX_RULE_ID
 from api.rules.preview import preview
 from api.schema.validation import json_body
 
 bp = Blueprint("rules", __name__, url_prefix="/v1/rules")
-MAX_AUDIT_PAGE = 500
-AUDIT_ENTITIES = ("rule", "placement", "catalog")
 
 
 @bp.get("")

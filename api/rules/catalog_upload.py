@@ -16,7 +16,8 @@ from typing import Any
 from recommender.errors import FieldError
 from recommender.rules import check_attributes
 
-MAX_ITEMS = 10_000
+from api.schema.limits import MAX_CATALOG_ITEMS
+
 MAX_ID_LENGTH = 256
 BOOL_WORDS = {**dict.fromkeys(["true", "t", "1", "yes", "y"], True),
               **dict.fromkeys(["false", "f", "0", "no", "n"], False)}
@@ -25,8 +26,8 @@ BOOL_WORDS = {**dict.fromkeys(["true", "t", "1", "yes", "y"], True),
 def json_updates(body: Mapping[str, Any], kinds: Mapping[str, str]) -> dict[str, dict]:
     """``{"items": [...]}`` as item id -> checked attributes."""
     rows = body.get("items")
-    if not isinstance(rows, list) or not 1 <= len(rows) <= MAX_ITEMS:
-        raise FieldError("items", f"must be an array of 1 to {MAX_ITEMS:,} items")
+    if not isinstance(rows, list) or not 1 <= len(rows) <= MAX_CATALOG_ITEMS:
+        raise FieldError("items", f"must be an array of 1 to {MAX_CATALOG_ITEMS:,} items")
     updates: dict[str, dict] = {}
     for i, row in enumerate(rows):
         if not isinstance(row, Mapping):
@@ -48,8 +49,8 @@ def csv_updates(data: bytes, kinds: Mapping[str, str]) -> dict[str, dict]:
     if "item_id" not in columns:
         raise FieldError("file", f"the CSV header must name item_id; it has {', '.join(columns) or 'nothing'}")
     rows = list(reader)
-    if not 1 <= len(rows) <= MAX_ITEMS:
-        raise FieldError("file", f"the CSV file must hold 1 to {MAX_ITEMS:,} rows")
+    if not 1 <= len(rows) <= MAX_CATALOG_ITEMS:
+        raise FieldError("file", f"the CSV file must hold 1 to {MAX_CATALOG_ITEMS:,} rows")
     converters = {name: _converter(name, kinds.get(name), [row.get(name) for row in rows])
                   for name in columns if name and name != "item_id"}
     updates: dict[str, dict] = {}

@@ -16,7 +16,6 @@ from api.rules.cache import rules_cache
 
 ACTOR_HEADER = "X-Vitrine-Actor"
 MAX_ACTOR_LENGTH = 200
-MAX_RULE_ID = 2**31 - 1
 READ_ONLY = ("id", "created_at", "updated_at")  # in answers, ignored in bodies
 
 

@@ -19,13 +19,12 @@ from api.serving.answers import listing, partner_fields
 from api.errors import APIError, bad_request
 from api.extension import served_model
 from api.serving.model_store import Served
-from api.rules.changes import MAX_RULE_ID, check_rule
+from api.rules.changes import check_rule
 from api.rules.notes import with_rule_notes
 from api.rules.cache import rules_cache
-from api.schema.validation import (MAX_CART_ITEMS, body_bool, body_id_list, body_n, body_optional_id, body_placement,
-                         session_events)
-
-KINDS = ("user", "session", "related", "bought_together", "cart", "popular")
+from api.schema.limits import MAX_RULE_ID
+from api.schema.rule_models import SAMPLES, CartSample, ItemSample, PopularSample, Sample, SessionSample, UserSample
+from api.schema.validation import parse_body
 
 
 def preview(body: Mapping[str, Any]) -> dict:
@@ -60,63 +59,54 @@ def _rule_id(value: Any) -> int:
 def _answer(served: Served, engine: RecommendationEngine, spec: Mapping[str, Any]) -> dict:
     """The sample request's list answer, each item with the rules that acted on it."""
     try:
-        kind = spec.get("kind")
-        if kind not in KINDS:
-            raise bad_request(f"kind must be one of {', '.join(KINDS)}", "kind")
-        n, placement = body_n(spec), body_placement(spec)
-        body = ANSWERS[kind](served, engine, spec, n, placement)
-        user = spec.get("user_id") if kind in ("user", "session") else None
-        return with_rule_notes(body, engine, placement, user)
-    except APIError as error:
-        error.field = f"request.{error.field}" if error.field else "request"
-        raise
+        return sample_answer(served, engine, spec, "request.")
     except UnknownItemError:
         raise APIError(404, "unknown_item", "the sample request names an item or category the model does not "
                        "know", "request") from None
 
 
-def _user(served: Served, engine: RecommendationEngine, spec: Mapping, n: int, placement: str | None) -> dict:
-    user_id = body_optional_id(spec, "user_id")
-    if user_id is None:
-        raise bad_request("user_id is required for kind user", "user_id")
-    return listing(served, engine.recommend_user(user_id, n, body_bool(spec, "exclude_purchased", True), placement))
+def sample_answer(served: Served, engine: RecommendationEngine, spec: Mapping[str, Any], prefix: str = "") -> dict:
+    """A sample request (``kind`` plus that kind's fields, see ``SAMPLES``) answered with each
+    item's rules; a field at fault is named with ``prefix``."""
+    kind = spec.get("kind")
+    if kind not in SAMPLES:
+        raise bad_request(f"{prefix}kind must be one of {', '.join(SAMPLES)}", f"{prefix}kind")
+    sample = parse_body(SAMPLES[kind], spec, prefix)
+    body = ANSWERS[kind](served, engine, sample)
+    user = getattr(sample, "user_id", None)
+    return with_rule_notes(body, engine, sample.placement, user)
 
 
-def _session(served: Served, engine: RecommendationEngine, spec: Mapping, n: int, placement: str | None) -> dict:
-    answer = engine.recommend_session(session_events(spec), body_optional_id(spec, "user_id"), n,
-                                      body_bool(spec, "exclude_purchased", True), placement)
+def _user(served: Served, engine: RecommendationEngine, sample: UserSample) -> dict:
+    return listing(served, engine.recommend_user(sample.user_id, sample.n, sample.exclude_purchased, sample.placement))
+
+
+def _session(served: Served, engine: RecommendationEngine, sample: SessionSample) -> dict:
+    answer = engine.recommend_session(sample.engine_events(), sample.user_id, sample.n, sample.exclude_purchased,
+                                      sample.placement)
     return listing(served, answer)
 
 
-def _related(served: Served, engine: RecommendationEngine, spec: Mapping, n: int, placement: str | None) -> dict:
-    return listing(served, engine.related_items(_item(spec), n, placement))
+def _related(served: Served, engine: RecommendationEngine, sample: ItemSample) -> dict:
+    return listing(served, engine.related_items(sample.item_id, sample.n, sample.placement))
 
 
-def _bought_together(served: Served, engine: RecommendationEngine, spec: Mapping, n: int,
-                     placement: str | None) -> dict:
-    item_id = _item(spec)
-    title = served.labels.get(item_id, (item_id, ""))[0]
-    items = [partner_fields(served, title, p) for p in engine.bought_together(item_id, n, placement)]
-    return {"items": items, "strategy": "bought_together", "model_version": served.name}
+def _bought_together(served: Served, engine: RecommendationEngine, sample: ItemSample) -> dict:
+    title = served.labels.get(sample.item_id, (sample.item_id, ""))[0]
+    partners = engine.bought_together(sample.item_id, sample.n, sample.placement)
+    return {"items": [partner_fields(served, title, p) for p in partners], "strategy": "bought_together",
+            "model_version": served.name}
 
 
-def _cart(served: Served, engine: RecommendationEngine, spec: Mapping, n: int, placement: str | None) -> dict:
-    return listing(served, engine.cart_complements(body_id_list(spec, "items", MAX_CART_ITEMS), n, placement))
+def _cart(served: Served, engine: RecommendationEngine, sample: CartSample) -> dict:
+    return listing(served, engine.cart_complements(sample.items, sample.n, sample.placement))
 
 
-def _popular(served: Served, engine: RecommendationEngine, spec: Mapping, n: int, placement: str | None) -> dict:
-    category = body_optional_id(spec, "category")
-    return listing(served, engine.popular(n, category, body_bool(spec, "trending", False), placement))
+def _popular(served: Served, engine: RecommendationEngine, sample: PopularSample) -> dict:
+    return listing(served, engine.popular(sample.n, sample.category, sample.trending, sample.placement))
 
 
-def _item(spec: Mapping) -> str:
-    item_id = body_optional_id(spec, "item_id")
-    if item_id is None:
-        raise bad_request("item_id is required for kinds related and bought_together", "item_id")
-    return item_id
-
-
-ANSWERS: dict[str, Callable[[Served, RecommendationEngine, Mapping, int, str | None], dict]] = {
+ANSWERS: dict[str, Callable[[Served, RecommendationEngine, Sample], dict]] = {
     "user": _user, "session": _session, "related": _related, "bought_together": _bought_together, "cart": _cart,
     "popular": _popular,
 }

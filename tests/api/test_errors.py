@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.schema.validation import MAX_BATCH_USERS
+from api.schema.limits import MAX_BATCH_USERS
 
 from .conftest import make_app
 
