@@ -6,6 +6,8 @@ bad rows fail the load with a one-line ``DataError``. Everything is vectorized: 
 """
 from __future__ import annotations
 
+import csv
+import gzip
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -176,9 +178,19 @@ def read_columns(path: Path) -> list[str]:
     try:
         if kind == "parquet":
             return [name for name in pq.read_schema(path).names if not name.startswith("__")]
-        return list(pd.read_csv(path, nrows=0).columns)
-    except (ValueError, OSError) as error:
+        with _open_bytes(path) as file:
+            header = next(csv.reader([file.readline().decode("utf-8-sig")]), [])
+    except (ValueError, OSError, csv.Error) as error:
         raise DataError(f"{path}: cannot read the header: {_first_line(error)}") from None
+    check_header(path, header)
+    return header
+
+
+def check_header(path: Path, header: Sequence[str]) -> None:
+    """A header that names a column twice is refused: the reader would keep one of them silently."""
+    repeated = sorted({name for name in header if list(header).count(name) > 1})
+    if repeated:
+        raise DataError(f"{path}:1: column {repeated[0]!r} appears more than once in the header")
 
 
 def read_table(path: Path, columns: Sequence[str] | None, text: Sequence[str]) -> pd.DataFrame:
@@ -196,9 +208,54 @@ def read_table(path: Path, columns: Sequence[str] | None, text: Sequence[str]) -
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
-        return pa_csv.read_csv(path, convert_options=options).to_pandas(types_mapper=_pandas_type)
+        table = pa_csv.read_csv(path, convert_options=options)
     except (ValueError, OSError) as error:
+        _, unbalanced = _scan_lines(path) if isinstance(error, pa.ArrowInvalid) else (0, None)
+        if unbalanced:
+            raise DataError(f"{path}:{unbalanced}: unclosed quote ({_first_line(error)})") from None
         raise DataError(f"{path}: cannot read: {_first_line(error)}") from None
+    check_every_line_read(path, table.num_rows, table.column_names)
+    return table.to_pandas(types_mapper=_pandas_type)
+
+
+def check_every_line_read(path: Path, rows: int, header: Sequence[str]) -> None:
+    """Refuse a CSV file whose rows are not its lines: an unclosed quote makes the reader merge the
+    lines that follow into one value, or drop them, without an error of its own."""
+    check_header(path, header)
+    if rows == _quick_line_count(path) - 1:
+        return
+    lines, unbalanced = _scan_lines(path)
+    if rows == lines - 1:
+        return
+    where = f"{path}:{unbalanced}" if unbalanced else str(path)
+    raise DataError(f"{where}: unclosed quote: the reader found {rows:,} rows in {lines - 1:,} lines; quote the "
+                    "whole value or remove the stray quote (values spanning lines are not supported)")
+
+
+def _open_bytes(path: Path):
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
+def _quick_line_count(path: Path) -> int:
+    """Non-empty lines, counted fast; exact unless empty lines follow each other or end in CR LF."""
+    count, empty, last = 0, 0, b"\n"
+    with _open_bytes(path) as file:
+        while chunk := file.read(1 << 24):
+            joined = last + chunk
+            count, empty, last = count + chunk.count(b"\n"), empty + joined.count(b"\n\n"), chunk[-1:]
+    return count - empty + (last != b"\n")
+
+
+def _scan_lines(path: Path) -> tuple[int, int | None]:
+    """The exact count of non-empty lines, and the number of the first line holding an odd number
+    of double quotes (``None`` if none does)."""
+    lines, unbalanced = 0, None
+    with _open_bytes(path) as file:
+        for number, line in enumerate(file, start=1):
+            lines += bool(line.strip(b"\r\n"))
+            if unbalanced is None and line.count(b'"') % 2:
+                unbalanced = number
+    return lines, unbalanced
 
 
 def locate(path: Path, row: int) -> str:

@@ -78,3 +78,17 @@ def test_derive_catalog_from_events():
     assert catalog["price"].tolist()[:2] == [2.0, 2.0] and np.isnan(catalog["price"].iloc[2])
     assert catalog["category"].tolist() == ["unknown"] * 3 and catalog["in_stock"].all()
     assert list(derive_catalog(events).columns) == ["item_id", "title", "category", "price", "in_stock"]
+
+
+def test_a_catalog_with_an_unclosed_quote_fails_instead_of_merging_lines(tmp_path):
+    path = tmp_path / "catalog.csv"
+    path.write_text('item_id,title,price\ni1,"Mug,3.5\ni2,Plate,4.0\ni3,Bowl,5.0\n')
+    with pytest.raises(DataError, match=r"catalog.csv:2: unclosed quote"):
+        load_catalog(path)
+
+
+def test_a_catalog_header_naming_a_column_twice_is_refused(tmp_path):
+    path = tmp_path / "catalog.csv"
+    path.write_text("item_id,price,price\ni1,3.5,4.0\n")
+    with pytest.raises(DataError, match=r"catalog.csv:1: column 'price' appears more than once"):
+        load_catalog(path)

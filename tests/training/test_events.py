@@ -235,3 +235,33 @@ def test_otto_by_preset_and_by_column_map(tmp_path):
     assert by_preset["timestamp"].iloc[0] == pd.Timestamp("2022-07-31T22:00:00.025Z")
     assert by_preset["user_id"].iloc[0] == "0" and by_preset["order_id"].isna().all()
     assert np.allclose(by_preset["quantity"], 1.0)
+
+
+def many_views(n: int) -> list[str]:
+    return [f"2025-09-03T00:00:{i % 60:02d}Z,u{i:05d},p{i % 500:05d},view,1.0,19.99," for i in range(n)]
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_stray_quote_fails_naming_its_line_instead_of_truncating(tmp_path, gzipped):
+    lines = ["timestamp,user_id,item_id,event,quantity,price,order_id", *many_views(30_000)]
+    lines[10_105] = '2025-09-03T00:00:16Z,"u02630,p00319,view,1.0,19.99,'
+    text = "\n".join(lines) + "\n"
+    path = tmp_path / ("events.csv.gz" if gzipped else "events.csv")
+    path.write_bytes(gzip.compress(text.encode()) if gzipped else text.encode())
+    with pytest.raises(DataError) as error:
+        load_events(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}:10106: unclosed quote") and "\n" not in message
+
+
+def test_empty_lines_and_crlf_endings_are_not_mistaken_for_lost_rows(tmp_path):
+    lines = ["timestamp,user_id,item_id,event,quantity,price,order_id", *many_views(50)]
+    text = "\r\n".join(lines[:20]) + "\r\n\r\n\r\n" + "\r\n".join(lines[20:])  # no newline at the end
+    events, _ = load_events(write(tmp_path / "events.csv", text))
+    assert len(events) == 50
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path):
+    text = "timestamp,user_id,item_id,event,user_id\n2024-03-01T10:00:00Z,u1,i1,view,u2\n"
+    with pytest.raises(DataError, match=r"events.csv:1: column 'user_id' appears more than once"):
+        load_events(write(tmp_path / "events.csv", text))
