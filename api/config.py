@@ -12,8 +12,10 @@ VITRINE_ADMIN_TOKEN       (empty: disabled)    bearer token of ``POST /v1/admin/
 VITRINE_HOST              ``127.0.0.1``        address ``vitrine serve`` binds to
 VITRINE_PORT              ``8000``             port ``vitrine serve`` listens on
 VITRINE_WORKERS           ``2``                gunicorn worker processes (about one per core)
-VITRINE_THREADS           ``1``                threads per worker (more than 1: gthread workers)
+VITRINE_THREADS           ``4``                threads per worker: a slow client holds one thread, never
+                                               the worker (``api/workers.py``)
 VITRINE_TIMEOUT           ``60``               seconds before gunicorn restarts a silent worker
+VITRINE_READ_TIMEOUT      ``10``               seconds a request's body may take to arrive (then 408)
 VITRINE_CORS_ORIGINS      ``*``                comma-separated origins allowed to call ``/v1``
 VITRINE_RELOAD_INTERVAL   ``1.0``              seconds between two looks at ``CURRENT``
 VITRINE_MAX_CONTENT_LENGTH ``2097152``         largest request body in bytes (2 MiB)
@@ -45,8 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "HOST": "127.0.0.1",
     "PORT": 8000,
     "WORKERS": 2,
-    "THREADS": 1,
+    "THREADS": 4,
     "TIMEOUT": 60,
+    "READ_TIMEOUT": 10.0,
     "CORS_ORIGINS": "*",
     "RELOAD_INTERVAL": 1.0,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
@@ -67,7 +70,7 @@ def load_settings(config: Config, overrides: Mapping[str, Any] | None = None) ->
     config.from_mapping(overrides or {})
     for key in _POSITIVE_INTS:
         config[key] = _positive_int(key, config[key])
-    for key in ("RELOAD_INTERVAL", "RULES_REFRESH_INTERVAL"):
+    for key in ("RELOAD_INTERVAL", "RULES_REFRESH_INTERVAL", "READ_TIMEOUT"):
         config[key] = _non_negative_float(key, config[key])
     for key in ("MODELS_DIR", "ADMIN_TOKEN", "HOST", "LOG_LEVEL", "DATA_DIR", "SECRET_KEY", "DATABASE_URL"):
         config[key] = "" if config[key] is None else str(config[key])

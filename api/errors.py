@@ -58,7 +58,13 @@ def _unexpected(error: Exception) -> tuple[Response, int]:
     return jsonify(error_body("internal_error", "internal server error")), 500
 
 
+def _read_timeout(error: TimeoutError) -> tuple[Response, int]:
+    """The body did not arrive within ``READ_TIMEOUT`` (``api/workers.py``)."""
+    return jsonify(error_body("request_timeout", "the request body did not arrive in time")), 408
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(APIError, _api_error)
+    app.register_error_handler(TimeoutError, _read_timeout)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -19,6 +19,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from api.config import MULTIPROC_ENV, environment_settings
+from api.workers import VitrineWorker, bound_body_reads
 
 
 class VitrineServer(BaseApplication):
@@ -45,6 +46,8 @@ def gunicorn_options(settings: Mapping[str, Any]) -> dict[str, Any]:
         "bind": f"{settings['HOST']}:{settings['PORT']}",
         "workers": settings["WORKERS"],
         "threads": settings["THREADS"],
+        "worker_class": VitrineWorker,
+        "pre_request": bound_body_reads,
         "timeout": settings["TIMEOUT"],
         "preload_app": False,
         "proc_name": "vitrine",
@@ -84,6 +87,7 @@ def serve(overrides: Mapping[str, Any], debug: bool = False) -> int:
     if not os.environ.get(MULTIPROC_ENV):
         own_dir = tempfile.mkdtemp(prefix="vitrine-metrics-")
         os.environ[MULTIPROC_ENV] = own_dir
+    VitrineWorker.read_timeout = settings["READ_TIMEOUT"] or None  # the workers fork with it
     try:
         VitrineServer(overrides, gunicorn_options(settings)).run()
     finally:

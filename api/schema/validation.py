@@ -16,7 +16,7 @@ from typing import TypeVar
 from flask import request
 from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, ClientDisconnected
 
 from recommender.rules import PLACEMENT_PATTERN
 
@@ -72,6 +72,9 @@ def json_body() -> dict[str, Any]:
     """The request body as a JSON object, whatever ``Content-Type`` the client sent."""
     try:
         body = request.get_json(force=True)
+    except ClientDisconnected:
+        raise APIError(408, "request_timeout", "the request body did not arrive in time, or ended before its "
+                       "Content-Length") from None
     except (BadRequest, RecursionError):
         raise bad_request("the request body is not valid JSON (or nested too deeply)", code="malformed_json") from None
     if not isinstance(body, dict):

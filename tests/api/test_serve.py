@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -64,16 +66,18 @@ def _get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def test_vitrine_serve_runs_gunicorn_workers(models_dir, tmp_path):
+@contextmanager
+def running_server(models_dir, tmp_path, workers: int = 2, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``vitrine serve`` on a free loopback port, ready; yields its base URL and stops it after."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "VITRINE_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "VITRINE_LOG_LEVEL": "WARNING", **(env or {})}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     log = tmp_path / "serve.log"
     with open(log, "w") as stderr:
         server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--models-dir", str(models_dir),
-                                   "--port", str(port), "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=stderr)
+                                   "--port", str(port), "--workers", str(workers)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -84,11 +88,51 @@ def test_vitrine_serve_runs_gunicorn_workers(models_dir, tmp_path):
                 pass
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
+        yield base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0, log.read_text()
+
+
+def test_vitrine_serve_runs_gunicorn_workers(models_dir, tmp_path):
+    with running_server(models_dir, tmp_path) as base:
         for _ in range(6):
             status, body = _get(f"{base}/v1/users/u00001/recommendations?n=3")
             assert status == 200 and len(json.loads(body)["items"]) == 3
         metrics = _get(f"{base}/metrics")[1].decode()
         assert 'vitrine_http_requests_total{endpoint="users.recommendations",method="GET",status="200"} 6.0' in metrics
-    finally:
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=30) == 0, log.read_text()
+
+
+def _slow_client(base: str) -> socket.socket:
+    """A client that promises a 100-byte body and sends two bytes of it."""
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    sock.sendall(b"POST /v1/recommendations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100\r\n\r\n{}")
+    return sock
+
+
+def test_slow_clients_do_not_stall_the_service(models_dir, tmp_path):
+    with running_server(models_dir, tmp_path, env={"VITRINE_READ_TIMEOUT": "3"}) as base:
+        slow = [_slow_client(base) for _ in range(4)]  # more slow clients than worker processes
+        try:
+            time.sleep(0.5)  # they are being read by now
+            seconds = []
+            for _ in range(5):
+                start = time.perf_counter()
+                status, _ = _get(f"{base}/healthz")
+                seconds.append(time.perf_counter() - start)
+                assert status == 200
+            assert sorted(seconds)[2] < 0.1, seconds
+            assert _get(f"{base}/v1/popular?n=2")[0] == 200
+            answer = slow[0].recv(4096).decode()  # after READ_TIMEOUT the slow request gets its answer
+            assert answer.startswith("HTTP/1.1 408") and "request_timeout" in answer
+        finally:
+            for sock in slow:
+                sock.close()
+
+
+def test_errors_gunicorn_answers_itself_are_json(models_dir, tmp_path):
+    with running_server(models_dir, tmp_path, workers=1) as base:
+        status, body = _get(f"{base}/v1/popular?n=2&pad={'x' * 9000}")
+        assert status == 414 and json.loads(body)["error"]["code"] == "uri_too_long"
