@@ -23,6 +23,7 @@ from recommender.popularity import PopularityModel
 from recommender.profiles import CustomerProfiles
 
 from .errors import ArtifactError
+from .integrity import check_values, verify_files
 from .profiles import load_profiles
 from .writer import FORMAT, INDEXES, MANIFEST, index_path
 
@@ -48,7 +49,9 @@ def load_artifacts(folder: Path) -> ModelVersion:
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
         if manifest.get("format") != FORMAT:
-            raise ArtifactError(f"{folder}: artifact format {manifest.get('format')!r}, expected {FORMAT}")
+            raise ArtifactError(f"{folder}: artifact format {manifest.get('format')!r}, expected {FORMAT}: "
+                                "train it again")
+        verify_files(folder, manifest)
         catalog = {str(row["item_id"]): row for row in json.loads((folder / "catalog.json").read_text())}
         model = _load_model(folder, manifest, catalog)
         profiles = load_profiles(folder, model.user_ids, model.category_names) if "profiles" in manifest else None
@@ -57,6 +60,7 @@ def load_artifacts(folder: Path) -> ModelVersion:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ArtifactError(f"{folder}: cannot load model version: {exc}") from exc
     _check_shapes(folder, model)
+    check_values(folder, model)
     return ModelVersion(folder, manifest, model, catalog, profiles=profiles)
 
 
@@ -137,6 +141,7 @@ def _check_shapes(folder: Path, model: ServingModel) -> None:
         "item_category.npy": len(model.item_category) == n_items,
         "items.ann": model.indexes["items"].n_items_ == n_items,
         "users.ann": model.indexes["users"].n_items_ == n_users,
+        "items_dot.ann": model.indexes["items_dot"].n_items_ == n_items,
         "candidate_*.npy": model.candidates is None or model.candidates.consistent_with(n_users, n_items),
         "neighbour_*.npy": model.neighbours is None or model.neighbours.consistent_with(n_items),
     }

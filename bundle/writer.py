@@ -16,8 +16,9 @@ from recommender.ease import EASEModel
 from recommender.item_knn import ItemKNNModel
 from recommender.popularity import PopularityModel
 
-FORMAT = 1
-MANIFEST = "manifest.json"
+from .integrity import MANIFEST, file_digests
+
+FORMAT = 2  # 2: the manifest lists every file with its size and SHA-256
 INDEXES = {"items": "angular", "users": "angular", "items_dot": "dot"}
 LIBRARIES = ("implicit", "annoy", "numpy", "scipy", "pandas")
 
@@ -66,5 +67,9 @@ def format_fields() -> dict:
             "libraries": {name: package_version(name) for name in LIBRARIES} | {"python": platform.python_version()}}
 
 
-def write_manifest(folder: Path, manifest: dict) -> None:
+def write_manifest(folder: Path, manifest: dict) -> dict:
+    """Write ``manifest.json`` last, with the size and SHA-256 of every other file of the version;
+    returns the manifest as written."""
+    manifest = {**manifest, "files": file_digests(folder)}
     (Path(folder) / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+    return manifest

@@ -42,9 +42,8 @@ def demo_store():
 @pytest.fixture(scope="session")
 def demo_version(demo_store, tmp_path_factory):
     """A model version fitted on the demo store, written and loaded back like the API does."""
-    import json
-
     from bundle.loader import load_artifacts
+    from bundle.writer import write_manifest
     from training.artifacts import write_artifacts
     from training.config import TrainConfig
     from training.dataset import build_dataset
@@ -56,5 +55,5 @@ def demo_version(demo_store, tmp_path_factory):
     models = fit_models(data, config, now=data.end_time)
     manifest = {"version": "test-version", "config": config.to_dict()}
     manifest |= write_artifacts(folder, data, demo_store.catalog, models, config, manifest)
-    (folder / "manifest.json").write_text(json.dumps(manifest, default=str))
+    write_manifest(folder, manifest)
     return load_artifacts(folder)

@@ -23,6 +23,7 @@ from typing import Callable
 
 from recommender.engine import RecommendationEngine, SessionEvent
 from bundle import ArtifactError, ModelVersion, load_artifacts
+from bundle.check import check_in_child
 from bundle.publish import CURRENT, ModelStoreError, read_current
 
 from api.serving.cards import Card, item_cards
@@ -123,6 +124,7 @@ class ModelStore:
     def _load(self, folder: Path) -> Served:
         started = time.perf_counter()
         try:
+            check_in_child(folder)
             served = serve_version(load_artifacts(folder))
         except ArtifactError as exc:
             raise self._refuse(folder.name, str(exc)) from exc

@@ -1,0 +1,82 @@
+"""What makes a version trustworthy before a worker maps it: every file's size and SHA-256 as the
+manifest recorded them at publish, and arrays whose values a server can answer from.
+
+A flipped byte, a truncated or missing file, a file of another version copied in: each is refused
+with the file named, before Annoy or numpy read a byte of it, so a damaged file can never crash a
+worker. The value checks catch what a bug in training would write (NaN or infinite factors and
+scores, ids pointing past the catalog).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from recommender.engine import ServingModel
+
+from .errors import ArtifactError
+
+MANIFEST = "manifest.json"
+_CHUNK = 1 << 20
+
+
+def file_digests(folder: Path) -> dict[str, dict]:
+    """``{name: {"bytes", "sha256"}}`` of every file of a version but its manifest."""
+    return {path.name: {"bytes": path.stat().st_size, "sha256": sha256(path)}
+            for path in sorted(Path(folder).iterdir()) if path.is_file() and path.name != MANIFEST}
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_files(folder: Path, manifest: dict) -> None:
+    """Raise ``ArtifactError`` unless every file the manifest lists is there with its size and digest."""
+    listed = manifest.get("files")
+    if not isinstance(listed, dict) or not listed:
+        raise ArtifactError(f"{folder}: the manifest lists no file checksums")
+    for name, expected in listed.items():
+        path = Path(folder) / name
+        if Path(name).name != name or not path.is_file():
+            raise ArtifactError(f"{folder}: {name} is missing")
+        if path.stat().st_size != expected.get("bytes"):
+            raise ArtifactError(f"{folder}: {name} has {path.stat().st_size:,} bytes, the manifest says "
+                                f"{expected.get('bytes')!r} (truncated or replaced)")
+        if sha256(path) != expected.get("sha256"):
+            raise ArtifactError(f"{folder}: {name} does not match its SHA-256 in the manifest (damaged or replaced)")
+
+
+def check_values(folder: Path, model: ServingModel) -> None:
+    """Raise ``ArtifactError`` naming the first file whose values cannot be served."""
+    n_items = len(model.item_ids)
+    finite = {
+        "user_factors.npy": model.als.user_factors_, "item_factors.npy": model.als.item_factors_,
+        "popularity.npz": model.popularity.scores_, "trending.npz": model.trending.scores_,
+        "confidence.npz": model.confidence.data, "purchases.npz": model.purchases.data,
+        "copurchase.npz": model.copurchase.lift_.data, "item_knn.npz": model.item_knn.similarity_.data,
+    }
+    if model.ease is not None:
+        finite["ease.npy"] = model.ease.weights_
+    if model.candidates is not None:  # rows end early with item -1
+        finite["candidate_scores.npy"] = model.candidates.scores[np.asarray(model.candidates.items) >= 0]
+    if model.neighbours is not None:
+        finite["neighbour_cosines.npy"] = model.neighbours.cosines[np.asarray(model.neighbours.ids) >= 0]
+    for name, values in finite.items():
+        if not np.isfinite(np.asarray(values)).all():
+            raise ArtifactError(f"{folder}: {name} holds NaN or infinite values")
+    ids = {"item_category.npy": (model.item_category, len(model.category_names), 0),
+           "confidence.npz": (model.confidence.indices, n_items, 0),
+           "purchases.npz": (model.purchases.indices, n_items, 0)}
+    if model.candidates is not None:
+        ids["candidate_items.npy"] = (model.candidates.items, n_items, -1)
+    if model.neighbours is not None:
+        ids["neighbour_ids.npy"] = (model.neighbours.ids, n_items, -1)
+    for name, (values, limit, lowest) in ids.items():
+        values = np.asarray(values)
+        if values.size and (values.min() < lowest or values.max() >= limit):
+            raise ArtifactError(f"{folder}: {name} holds ids outside {lowest}..{limit - 1}")
