@@ -48,6 +48,8 @@ def load_artifacts(folder: Path) -> ModelVersion:
     folder = Path(folder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
+        if not isinstance(manifest, dict):
+            raise ArtifactError(f"{folder}: {MANIFEST} must hold a JSON object")
         if manifest.get("format") != FORMAT:
             raise ArtifactError(f"{folder}: artifact format {manifest.get('format')!r}, expected {FORMAT}: "
                                 "train it again")

@@ -136,3 +136,39 @@ def test_errors_gunicorn_answers_itself_are_json(models_dir, tmp_path):
     with running_server(models_dir, tmp_path, workers=1) as base:
         status, body = _get(f"{base}/v1/popular?n=2&pad={'x' * 9000}")
         assert status == 414 and json.loads(body)["error"]["code"] == "uri_too_long"
+
+
+def _break_index_keeping_checksums(name: str):
+    """Random bytes over the first half of an Annoy index, and a manifest rewritten to match."""
+    def change(folder):
+        from bundle.integrity import file_digests
+
+        data = (folder / name).read_bytes()
+        (folder / name).write_bytes(os.urandom(len(data) // 2) + data[len(data) // 2:])
+        manifest = json.loads((folder / "manifest.json").read_text())
+        (folder / "manifest.json").write_text(json.dumps({**manifest, "files": file_digests(folder)}))
+    return change
+
+
+def test_broken_versions_under_load_are_refused_without_a_worker_death(own_models, tmp_path):
+    from .conftest import publish_copy
+
+    urls = ["/v1/users/u00001/similar-users?n=3", "/v1/items/p00002/related?n=30",
+            "/v1/users/u00001/recommendations?n=30&exclude_purchased=false", "/v1/popular?n=3"]
+    with running_server(own_models, tmp_path, env={"VITRINE_RELOAD_INTERVAL": "0.1"}) as base:
+        good = json.loads(_get(f"{base}/readyz")[1])["model_version"]
+        statuses: list[int] = []
+        for name in ("users.ann", "items_dot.ann", "items.ann"):
+            broken = publish_copy(own_models, _break_index_keeping_checksums(name))
+            deadline = time.monotonic() + 30
+            while True:
+                statuses += [_get(base + url)[0] for url in urls]
+                ready = json.loads(_get(f"{base}/readyz")[1])
+                if (ready.get("refused") or {}).get("version") == broken:
+                    break
+                assert time.monotonic() < deadline, ready
+            assert ready["model_version"] == good and broken in ready["refused"]["error"]
+        statuses += [_get(base + url)[0] for url in urls for _ in range(5)]
+        assert set(statuses) == {200}
+    log = (tmp_path / "serve.log").read_text()
+    assert "Worker (pid" not in log and "SIGSEGV" not in log and "SIGABRT" not in log, log
