@@ -9,6 +9,7 @@ from flask import Blueprint, request
 
 from recommender.rules import Rule
 
+from api.admin_token import require_admin_token
 from api.rules.changes import READ_ONLY, admin_actor, check_rule, not_found
 from api.errors import bad_request
 from api.rules.cache import rules_cache
@@ -50,9 +51,13 @@ def replace_rule(rule_id: int) -> dict:
 def patch_rule(rule_id: int) -> dict:
     """Change only the fields the body names (``null`` clears an optional one)."""
     actor = admin_actor()
-    current = {k: v for k, v in _stored(rule_id).items() if k not in READ_ONLY}
     changes = {k: v for k, v in json_body().items() if k not in READ_ONLY}
-    return _replace(rule_id, check_rule({**current, **changes}, rule_id), actor)
+    stored = rules_cache().store.patch_rule(rule_id, changes, lambda merged: check_rule(merged, rule_id).to_dict(),
+                                            actor) if rule_id <= MAX_RULE_ID else None
+    if stored is None:
+        raise not_found("rule", str(rule_id), "rule_id")
+    rules_cache().refresh(force=True)
+    return stored
 
 
 @bp.delete("/<int:rule_id>")
@@ -74,7 +79,9 @@ def preview_rule() -> dict:
 
 @bp.get("/audit")
 def audit() -> dict:
-    """Changes to rules, placements and the catalog, newest first; ``before`` pages back."""
+    """Changes to rules, placements and the catalog, newest first; ``before`` pages back. Admin
+    only: the audit names who changed what."""
+    require_admin_token()
     limit = _int_arg("limit", 100, 1, MAX_AUDIT_PAGE)
     before = _int_arg("before", None, 1, MAX_RULE_ID)
     entity = request.args.get("entity")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import JSON, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -148,7 +148,22 @@ class RuleStore:
                 return None
             before = row.to_dict()
             row.name, row.definition, row.updated_at = definition["name"], definition, _now()
-            _audit(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
+            if definition != before_definition(before):
+                _audit(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
+            return row.to_dict()
+
+    def patch_rule(self, rule_id: int, changes: dict, check: Callable[[dict], dict], actor: str) -> dict | None:
+        """Merge ``changes`` into the stored definition and store what ``check`` makes of the result
+        (it raises on a bad rule), all inside the write lock: no concurrent patch is lost."""
+        with self._change() as session:
+            row = session.get(RuleRow, rule_id)
+            if row is None:
+                return None
+            before = row.to_dict()
+            definition = check({**row.definition, **changes})
+            row.name, row.definition, row.updated_at = definition["name"], definition, _now()
+            if row.definition != before_definition(before):
+                _audit(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
             return row.to_dict()
 
     def delete_rule(self, rule_id: int, actor: str) -> dict | None:
@@ -170,7 +185,8 @@ class RuleStore:
                 session.add(row)
             else:
                 row.settings, row.updated_at = settings, _now()
-            _audit(session, actor, "update", "placement", name, before, settings)
+            if settings != before:
+                _audit(session, actor, "update", "placement", name, before, settings)
             return settings
 
     def update_items(self, updates: dict[str, dict], actor: str) -> dict[str, dict]:
@@ -189,8 +205,11 @@ class RuleStore:
                 else:
                     row.attributes, row.updated_at = merged, now
                 after[item_id] = merged
-            entity_id = next(iter(updates)) if len(updates) == 1 else f"{len(updates)} items"
-            _audit(session, actor, "update", "catalog", entity_id, before, after)
+            changed = [item_id for item_id in updates if after[item_id] != before[item_id]]
+            if changed:
+                entity_id = changed[0] if len(changed) == 1 else f"{len(changed)} items"
+                _audit(session, actor, "update", "catalog", entity_id, {i: before[i] for i in changed},
+                       {i: after[i] for i in changed})
             return after
 
     def _change(self) -> "_Change":
@@ -198,25 +217,35 @@ class RuleStore:
 
 
 class _Change:
-    """A write transaction that also bumps the version counter; rolled back whole on any error."""
+    """A write transaction that bumps the version counter first; rolled back whole on any error.
+
+    The bump is the transaction's first statement, so it takes the write lock before anything is
+    read: SQLite's write lock, PostgreSQL's lock on the one counter row. Changes are serialized and
+    each one reads what the one before it committed, so concurrent writers to one rule, placement
+    or item lose nothing and audit the state they really changed.
+    """
 
     def __init__(self, sessions: sessionmaker) -> None:
         self.session: Session = sessions()
 
     def __enter__(self) -> Session:
         self.session.begin()
+        self.session.execute(update(VersionRow).where(VersionRow.id == 1).values(version=VersionRow.version + 1))
         return self.session
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         try:
             if kind is None:
-                self.session.execute(update(VersionRow).where(VersionRow.id == 1)
-                                     .values(version=VersionRow.version + 1))
                 self.session.commit()
             else:
                 self.session.rollback()
         finally:
             self.session.close()
+
+
+def before_definition(stored: dict) -> dict:
+    """A stored rule's definition: its dict without the store's own fields."""
+    return {k: v for k, v in stored.items() if k not in ("id", "created_at", "updated_at")}
 
 
 def _audit(session: Session, actor: str, action: str, entity: str, entity_id: str | None, before: Any,

@@ -63,7 +63,7 @@ RULE_PATHS: dict[str, dict] = {
     "/v1/rules/audit": {"get": op(
         "Who changed which rule, placement or catalog item, when, from what to what (newest first)", "rules",
         response("one page of the audit log", ref("AuditPage")), ("audit_limit", "audit_before", "audit_entity"),
-        (400,), operation_id="ruleAudit")},
+        (400, 401, 403), operation_id="ruleAudit", security=ADMIN)},
     "/v1/rules/preview": {"post": _write(
         "A sample request answered before and after a draft rule; nothing is stored", "rules",
         response("both lists, each item with the rules that acted on it", ref("PreviewAnswer")), (),

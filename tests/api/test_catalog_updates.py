@@ -18,7 +18,7 @@ def popular_ids(client, n: int = 10) -> list[str]:
 
 
 def audit_size(client) -> int:
-    return len(client.get("/v1/rules/audit").json["entries"])
+    return len(client.get("/v1/rules/audit", headers=AUTH).json["entries"])
 
 
 def test_an_item_out_of_stock_disappears_at_once(client):

@@ -31,7 +31,7 @@ def create(client, **rule) -> dict:
 
 def state(client) -> tuple:
     """Everything a rejected change must leave as it was."""
-    return client.get("/v1/rules").json, client.get("/v1/rules/audit").json
+    return client.get("/v1/rules").json, client.get("/v1/rules/audit", headers=AUTH).json
 
 
 def test_writes_need_the_admin_token(client):
@@ -96,17 +96,17 @@ def test_the_audit_log_keeps_who_when_before_and_after(client):
     client.patch(f"/v1/rules/{rule['id']}", json={"name": "renamed"}, headers={**AUTH, "X-Vitrine-Actor": "mia"})
     client.delete(f"/v1/rules/{rule['id']}", headers=AUTH)
     client.put("/v1/placements/home", json={"max_per_category": 2}, headers=AUTH)
-    entries = client.get("/v1/rules/audit").json["entries"]
+    entries = client.get("/v1/rules/audit", headers=AUTH).json["entries"]
     assert [(e["action"], e["entity"]) for e in entries] == [
         ("update", "placement"), ("delete", "rule"), ("update", "rule"), ("create", "rule")]
     update = entries[2]
     assert update["actor"] == "mia" and update["before"]["name"] == "r" and update["after"]["name"] == "renamed"
     assert entries[1]["after"] is None and entries[3]["before"] is None and entries[0]["at"]
-    page = client.get("/v1/rules/audit?limit=2&entity=rule").json
+    page = client.get("/v1/rules/audit?limit=2&entity=rule", headers=AUTH).json
     assert len(page["entries"]) == 2 and page["next_before"] == page["entries"][-1]["id"]
-    rest = client.get(f"/v1/rules/audit?before={page['next_before']}&entity=rule").json
+    rest = client.get(f"/v1/rules/audit?before={page['next_before']}&entity=rule", headers=AUTH).json
     assert [e["action"] for e in rest["entries"]] == ["create"] and rest["next_before"] is None
-    assert client.get("/v1/rules/audit?limit=0").status_code == 400
+    assert client.get("/v1/rules/audit?limit=0", headers=AUTH).status_code == 400
 
 
 def test_exclusions_never_leak_through_any_endpoint(client, models_dir, store, tmp_path, monkeypatch):
@@ -231,3 +231,9 @@ def test_unknown_audience_is_rejected(client):
                                               "audience": "vip-club"}, headers=AUTH)
     assert response.status_code == 400 and response.json["error"]["field"] == "audience"
     assert "first_time" in response.json["error"]["message"]
+
+
+def test_the_audit_needs_the_admin_token(client):
+    assert client.get("/v1/rules/audit").status_code == 401
+    assert client.get("/v1/rules/audit", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert client.get("/v1/rules/audit", headers=AUTH).status_code == 200
