@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_from_directory, url_for
 
 from api.extension import served_model
+from api.rules.cache import rules_cache
 
 bp = Blueprint("storefront", __name__)
 STATIC = Path(__file__).parent / "static"
@@ -29,7 +30,8 @@ def widget() -> Response:
 
 
 def _catalog() -> dict[str, dict]:
-    return served_model().version.catalog
+    """The served catalog with the merchant's updates (stock, prices) applied."""
+    return rules_cache().catalog(served_model())
 
 
 def _cart() -> list[str]:
@@ -45,7 +47,7 @@ def _shopper() -> str:
 
 def _page(template: str, **context) -> str:
     served = served_model()
-    categories = sorted({str(row.get("category") or "") for row in served.version.catalog.values()} - {""})
+    categories = sorted({str(row.get("category") or "") for row in _catalog().values()} - {""})
     return render_template(template, cart=_cart(), shopper=_shopper(), categories=categories,
                            model_version=served.name, sample_users=served.version.model.user_ids[:5].tolist(),
                            **context)
@@ -77,10 +79,11 @@ def cart() -> str:
 @bp.post("/demo/store/cart")
 def change_cart() -> Response:
     """``action=add|remove`` with ``item_id``, or ``action=clear``; the cart is a cookie, so this is
-    only a demo (no account, no stock)."""
+    only a demo (no account); a product out of stock is not added."""
     items, item = _cart(), request.form.get("item_id", "")
     action = request.form.get("action")
-    if action == "add" and item in _catalog() and item not in items:
+    if action == "add" and _catalog().get(item, {}).get("in_stock") is not False and item in _catalog() \
+            and item not in items:
         items = [*items, item][-MAX_CART:]
     elif action == "remove":
         items = [other for other in items if other != item]

@@ -55,6 +55,7 @@ def _page(errors: dict | None = None, status_code: int = 200, query: str | None 
     """The catalog page; after a refused change, ``query`` is the product's id so its row shows."""
     served = served_model()
     cache = rules_cache()
+    cache.refresh(force=True)  # the page right after a Save may come from another worker
     table = cache.table(served)
     query = request.values.get("q", "").strip()[:100] if query is None else query
     category = request.values.get("category", "")

@@ -16,7 +16,8 @@ from prometheus_client import Counter
 
 from recommender.engine import RecommendationEngine
 
-from api.serving.answers import user_line
+from api.serving.answers import cards_for, user_line
+from api.serving.cards import Card
 from api.errors import error_body
 from api.extension import served_model, vitrine
 from api.metrics import FALLBACK_STRATEGY
@@ -38,19 +39,20 @@ def batch() -> Response:
     served = served_model()
     engine = rules_cache().engine(served)
     fallbacks = vitrine().metrics.fallbacks.labels(request.endpoint)
-    return Response(_lines(served, engine, fallbacks, asked.user_ids, asked.n, asked.exclude_purchased,
-                           asked.placement), mimetype=NDJSON)
+    lines = _lines(served, cards_for(served), engine, fallbacks, asked.user_ids, asked.n, asked.exclude_purchased,
+                   asked.placement)
+    return Response(lines, mimetype=NDJSON)
 
 
-def _lines(served: Served, engine: RecommendationEngine, fallbacks: Counter, user_ids: list[str], n: int,
-           exclude_purchased: bool, placement: str | None) -> Iterator[str]:
+def _lines(served: Served, cards: dict[str, Card], engine: RecommendationEngine, fallbacks: Counter,
+           user_ids: list[str], n: int, exclude_purchased: bool, placement: str | None) -> Iterator[str]:
     start = 0
     try:
         for start in range(0, len(user_ids), CHUNK_USERS):
             chunk = user_ids[start:start + CHUNK_USERS]
             answers = engine.recommend_users(chunk, n, exclude_purchased, placement)
             fallbacks.inc(sum(answer.strategy == FALLBACK_STRATEGY for answer in answers))
-            yield "".join(json.dumps(user_line(served, user, answer)) + "\n" for user, answer in zip(chunk, answers))
+            yield "".join(json.dumps(user_line(served, user, answer, cards)) + "\n" for user, answer in zip(chunk, answers))
     except Exception:
         log.exception("batch recommendations failed after %d of %d users", start, len(user_ids))
         yield json.dumps(error_body("internal_error", f"batch stopped after {start} of {len(user_ids)} users")) + "\n"

@@ -45,6 +45,7 @@ class RulesCache:
         self._base: tuple[str, ItemTable] | None = None
         self._compiled: tuple[tuple[str, int], RecommendationEngine] | None = None
         self._cards: tuple[tuple[str, int], dict[str, Card]] | None = None
+        self._catalog: tuple[tuple[str, int], dict[str, dict]] | None = None
 
     def reranker(self, served: Served) -> RuleReranker:
         """The re-ranker of the current rules over ``served``'s catalog (with its updates)."""
@@ -72,6 +73,17 @@ class RulesCache:
             cards = self._cards = (key, item_cards(served.labels, served.version.catalog, self.items)
                                    if self.items else served.cards)
         return cards[1]
+
+    def catalog(self, served: Served) -> dict[str, dict]:
+        """``served``'s catalog records with the stored catalog updates applied: what the demo store
+        and every other page show of a product."""
+        self.refresh()
+        key, catalog = (served.name, self.version), self._catalog
+        if catalog is None or catalog[0] != key:
+            records = served.version.catalog
+            merged = {item: {**records[item], **self.items[item]} for item in self.items if item in records}
+            catalog = self._catalog = (key, {**records, **merged} if merged else records)
+        return catalog[1]
 
     def table(self, served: Served | None) -> ItemTable | None:
         """The served catalog with the stored updates applied (``None`` before a model loads)."""
@@ -137,9 +149,10 @@ def _placements(rows: dict[str, dict]) -> dict:
 
 
 def with_stored_rules(served: Served, settings: Mapping) -> Served:
-    """``served`` answering through the rules of the store ``settings`` name (``vitrine export``)."""
+    """``served`` answering through the rules of the store ``settings`` name, with its catalog updates'
+    prices (``vitrine export``)."""
     cache = RulesCache(RuleStore(database_url(settings)), 0.0)
-    return replace(served, engine=cache.engine(served))
+    return replace(served, engine=cache.engine(served), cards=cache.cards(served))
 
 
 def install_rules(app: Flask) -> RulesCache:

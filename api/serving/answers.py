@@ -24,16 +24,17 @@ def pick_fields(cards: dict[str, Card], pick: Pick) -> dict:
             "price": price, "reason": pick.reason}
 
 
-def listing(served: Served, answer: Answer) -> dict:
-    """``{"items": [...], "strategy", "model_version"}``: the shape of every list answer."""
-    cards = cards_for(served)
+def listing(served: Served, answer: Answer, cards: dict[str, Card] | None = None) -> dict:
+    """``{"items": [...], "strategy", "model_version"}``: the shape of every list answer. ``cards``
+    default to the request's (:func:`cards_for`); a streamed answer passes the ones it started with."""
+    cards = cards_for(served) if cards is None else cards
     return {"items": [pick_fields(cards, pick) for pick in answer.picks], "strategy": answer.strategy,
             "model_version": served.name}
 
 
-def user_line(served: Served, user_id: str, answer: Answer) -> dict:
+def user_line(served: Served, user_id: str, answer: Answer, cards: dict[str, Card] | None = None) -> dict:
     """One line of a batch answer or of a JSON-lines export."""
-    return {"user_id": user_id, **listing(served, answer)}
+    return {"user_id": user_id, **listing(served, answer, cards)}
 
 
 def partner_fields(served: Served, anchor_title: str, partner: dict) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -89,3 +90,37 @@ def test_updates_outlive_a_new_model_version(client, own_models):
     version = publish_copy(own_models)
     assert client.post("/v1/admin/reload", headers=AUTH).json["model_version"] == version
     assert top not in popular_ids(client)
+
+
+def test_every_answer_and_page_shows_an_updated_price_and_stock(own_models, tmp_path, monkeypatch):
+    """Single picks, the batch endpoint, ``vitrine export``, the demo store and the console read the
+    same updated catalog."""
+    from cli import main
+
+    data = tmp_path / "data"
+    client = make_app(own_models, DATA_DIR=str(data)).test_client()
+    user = "u00001"
+    first = client.get(f"/v1/users/{user}/recommendations?n=3").json["items"][0]["item_id"]
+    assert client.put(f"/v1/catalog/items/{first}", json={"price": 14.49}, headers=AUTH).status_code == 200
+
+    def price_in(items):
+        return next(item["price"] for item in items if item["item_id"] == first)
+
+    assert price_in(client.get(f"/v1/users/{user}/recommendations?n=3").json["items"]) == 14.49
+    batch = client.post("/v1/recommendations/batch", json={"user_ids": [user], "n": 3})
+    assert price_in(json.loads(batch.get_data(as_text=True).splitlines()[0])["items"]) == 14.49
+    monkeypatch.setenv("VITRINE_DATA_DIR", str(data))
+    out = tmp_path / "picks.jsonl"
+    users = tmp_path / "users.txt"
+    users.write_text(f"{user}\n")
+    assert main(["export", "--users", str(users), "--n", "3", "--models-dir", str(own_models), "--out", str(out),
+                 "--quiet"]) == 0
+    assert price_in(json.loads(out.read_text().splitlines()[0])["items"]) == 14.49
+
+    assert "€14.49" in client.get(f"/demo/store/product/{first}").get_data(as_text=True)
+    client.put(f"/v1/catalog/items/{first}", json={"in_stock": False}, headers=AUTH)
+    page = client.get(f"/demo/store/product/{first}").get_data(as_text=True)
+    assert "Out of stock" in page and 'class="buy" disabled' in page
+    client.post("/demo/store/cart", data={"action": "add", "item_id": first})
+    cart = client.get_cookie("vitrine_demo_cart")
+    assert cart is None or first not in cart.value.split(",")
