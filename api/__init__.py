@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from api.serving.model_store import ModelStore, ReloadRefused
     from api.routes import BLUEPRINTS
     from api.rules.cache import install_rules
+    from api.security_headers import install_security_headers
     from api.storefront import bp as storefront_bp
 
     app = Flask(__name__)
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json = OrjsonProvider(app)
     app.json.sort_keys = False
     register_error_handlers(app)
+    install_security_headers(app)
     metrics = init_metrics(app)
     CORS(app, origins=app.config["CORS_ORIGINS"], always_send=False)
     for blueprint in (*BLUEPRINTS, docs_bp, storefront_bp, console_bp):

@@ -46,7 +46,7 @@ class Metrics:
         if os.environ.get(MULTIPROC_ENV):
             registry = CollectorRegistry()
             MultiProcessCollector(registry)
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)  # it names its charset
 
 
 def init_metrics(app: Flask) -> Metrics:

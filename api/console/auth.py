@@ -87,7 +87,7 @@ def _setup(state) -> None:
     app = state.app
     ensure_secret_key(app)
     app.session_interface = CookieSessions()
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=SESSION_HOURS))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)  # Flask's own default is 31 days
     app.jinja_env.globals["csrf_token"] = csrf_token
 
 

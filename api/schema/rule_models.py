@@ -12,12 +12,16 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from recommender.rules import ACTIONS, OPS, PLACEMENT_PATTERN
-from recommender.rules.definitions import MAX_NAME_LENGTH, MAX_PINS, MAX_PRIORITY
+from recommender.rules.conditions import MAX_TEXT
+from recommender.rules.definitions import MAX_FACTOR, MAX_NAME_LENGTH, MAX_PINS, MAX_PRIORITY
 
 from .limits import AUDIT_ENTITIES, MAX_CART_ITEMS, MAX_CATALOG_ITEMS, MAX_ID_LENGTH, MAX_RULE_ID
 from .models import DEFAULT_N, N, Id, PlacementName, Request, SessionEventIn
 
 Scalar = Annotated[str | float | bool, Field(description="a string, number or boolean")]
+ConditionValue = Annotated[Annotated[str, Field(max_length=MAX_TEXT)] | float | bool,
+                           Field(description="a string, number or boolean")]
+Factor = Annotated[float, Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR)]
 Attributes = Annotated[dict[str, Scalar | None], Field(description="column: value (string, number, boolean or null)")]
 DateTime = Annotated[str | None, Field(description="ISO 8601 with a time zone", json_schema_extra={
     "format": "date-time"})]
@@ -31,7 +35,7 @@ class Closed(BaseModel):
 class Comparison(Closed):
     field: str = Field(min_length=1, description="a catalog column")
     op: Ops
-    value: Scalar | Annotated[list[Scalar], Field(min_length=1)] = Field(
+    value: ConditionValue | Annotated[list[ConditionValue], Field(min_length=1)] = Field(
         description="a string, number or boolean; an array of them for in, not_in")
 
 
@@ -60,7 +64,8 @@ class RuleFields(BaseModel):
         default_factory=list, description="[] = every placement")
     audience: str | None = Field(None, description="known, anonymous or a customer segment; null = everyone")
     action: Literal[ACTIONS]  # type: ignore[valid-type]
-    factor: Annotated[float, Field(gt=0)] | None = Field(None, description="boost: > 1, bury: between 0 and 1")
+    factor: Factor | None = Field(None, description=f"boost: above 1, at most {MAX_FACTOR:,.0f}; bury: below 1, at "
+                                                   f"least 1/{MAX_FACTOR:,.0f}")
     item_ids: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list, max_length=MAX_PINS,
                                                                 description="pin only")
     positions: list[Annotated[int, Field(ge=1, le=MAX_PINS)]] = Field(
@@ -84,7 +89,7 @@ class RulePatch(BaseModel):
     placements: list[Annotated[str, Field(pattern=PLACEMENT_PATTERN)]] = None
     audience: str | None = None
     action: Literal[ACTIONS] = None  # type: ignore[valid-type]
-    factor: Annotated[float, Field(gt=0)] | None = None
+    factor: Factor | None = None
     item_ids: list[Annotated[str, Field(min_length=1)]] = Field(None, max_length=MAX_PINS)
     positions: list[Annotated[int, Field(ge=1, le=MAX_PINS)]] = Field(None, max_length=MAX_PINS)
     starts_at: DateTime = None

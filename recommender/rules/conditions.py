@@ -26,6 +26,7 @@ OPS_BY_KIND = {
 GROUPS = ("all", "any")
 MAX_DEPTH = 5
 MAX_LIST = 1000
+MAX_TEXT = 1000  # characters of one text value
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def _scalar(value: Any, kind: str, path: str) -> Any:
         raise FieldError(path, f"must be a {kind} to compare with a {kind} column")
     if kind == "number" and not math.isfinite(value):
         raise FieldError(path, "must be a finite number")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise FieldError(path, f"must hold at most {MAX_TEXT:,} characters")
     return value
 
 

@@ -24,6 +24,7 @@ MAX_NAME_LENGTH = 200
 MAX_PINS = 100
 MAX_PLACEMENTS = 100
 MAX_PRIORITY = 1_000_000
+MAX_FACTOR = 1_000.0  # a boost up to ×1000, a bury down to ×1/1000: beyond that scores overflow float32
 RULE_FIELDS = ("name", "enabled", "placements", "audience", "action", "factor", "item_ids", "positions",
                "condition", "starts_at", "ends_at", "priority")
 SETTING_FIELDS = ("exclude_out_of_stock", "exclude_purchased", "repurchase_after_days", "max_per_category",
@@ -199,10 +200,10 @@ def _factor(value: Any, action: str) -> float | None:
         return None
     if not _is_number(value) or value <= 0:
         raise FieldError("factor", f"{action} needs a factor > 0")
-    if action == "boost" and value <= 1:
-        raise FieldError("factor", "a boost factor must be greater than 1")
-    if action == "bury" and value >= 1:
-        raise FieldError("factor", "a bury factor must be between 0 and 1")
+    if action == "boost" and not 1 < value <= MAX_FACTOR:
+        raise FieldError("factor", f"a boost factor must be greater than 1 (and at most {MAX_FACTOR:,.0f})")
+    if action == "bury" and not 1 / MAX_FACTOR <= value < 1:
+        raise FieldError("factor", f"a bury factor must be between 0 and 1 (and at least 1/{MAX_FACTOR:,.0f})")
     return float(value)
 
 

@@ -159,3 +159,25 @@ def test_table_updates_leave_the_old_table_alone(table):
     assert updated.columns["in_stock"][1] == 1 and table.columns["in_stock"][1] == 0
     assert updated.kinds["season"] == "text" and updated.present["season"].tolist() == [False, True, False, False]
     assert updated.columns["title"][3] == "A much longer title than any before it"
+
+
+@pytest.mark.parametrize("action, factor", [("boost", 1e38), ("boost", 1000.5), ("bury", 1e-38), ("bury", 0.0009)])
+def test_factors_that_would_overflow_scores_are_refused(table, action, factor):
+    condition = {"field": "category", "op": "eq", "value": "alcohol"}
+    with pytest.raises(FieldError) as error:
+        parse_rule({"name": "x", "action": action, "factor": factor, "condition": condition}, table.kinds, table.index)
+    assert error.value.field == "factor"
+
+
+def test_the_largest_factors_allowed_still_parse(table):
+    condition = {"field": "category", "op": "eq", "value": "alcohol"}
+    for action, factor in (("boost", 1000), ("bury", 0.001)):
+        rule = parse_rule({"name": "x", "action": action, "factor": factor, "condition": condition}, table.kinds,
+                          table.index)
+        assert rule.factor == factor
+
+
+def test_a_condition_value_has_a_length_limit(table):
+    with pytest.raises(FieldError) as error:
+        parse_condition({"field": "brand", "op": "in", "value": ["Acme", "x" * 1001]}, table.kinds)
+    assert error.value.field == "condition.value[1]"
