@@ -30,7 +30,7 @@ EXAMPLES_PER_REASON = 3
 UNREADABLE_REASONS = {
     "timestamp": "unparseable timestamp",
     "event": "unknown event",
-    "quantity": "non-numeric quantity",
+    "quantity": "non-numeric quantity",  # inf and -inf included
     "price": "non-numeric price",
 }
 # (magnitude limit, nanoseconds per unit): epoch numbers below 1e11 are seconds (1e11 s is the
@@ -286,11 +286,13 @@ def as_ids(values: pd.Series) -> pd.Series:
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Floats (NaN where missing) and the mask of cells that hold something other than a number."""
+    """Floats (NaN where missing) and the mask of cells that hold something other than a finite
+    number (``inf`` parses as a number, but no quantity or price is infinite)."""
     if pd.api.types.is_numeric_dtype(values):
         numbers = values.astype("float64")
     else:
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    numbers = numbers.where(np.isfinite(numbers.to_numpy()) | numbers.isna())
     return numbers, values.notna().to_numpy() & numbers.isna().to_numpy()
 
 

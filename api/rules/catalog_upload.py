@@ -45,10 +45,17 @@ def csv_updates(data: bytes, kinds: Mapping[str, str]) -> dict[str, dict]:
     except UnicodeDecodeError:
         raise FieldError("file", "the CSV file must be UTF-8") from None
     reader = csv.DictReader(io.StringIO(text))
-    columns = reader.fieldnames or []
+    try:
+        columns = reader.fieldnames or []
+    except csv.Error as exc:
+        raise FieldError("line 1", f"cannot be read as CSV: {exc}") from None
     if "item_id" not in columns:
         raise FieldError("file", f"the CSV header must name item_id; it has {', '.join(columns) or 'nothing'}")
-    rows = list(reader)
+    rows: list[dict] = []
+    try:
+        rows.extend(reader)
+    except csv.Error as exc:  # a cell over the csv module's field limit, a stray quote, ...
+        raise FieldError(f"line {len(rows) + 2}", f"cannot be read as CSV: {exc}") from None
     if not 1 <= len(rows) <= MAX_CATALOG_ITEMS:
         raise FieldError("file", f"the CSV file must hold 1 to {MAX_CATALOG_ITEMS:,} rows")
     converters = {name: _converter(name, kinds.get(name), [row.get(name) for row in rows])

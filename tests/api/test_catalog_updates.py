@@ -124,3 +124,10 @@ def test_every_answer_and_page_shows_an_updated_price_and_stock(own_models, tmp_
     client.post("/demo/store/cart", data={"action": "add", "item_id": first})
     cart = client.get_cookie("vitrine_demo_cart")
     assert cart is None or first not in cart.value.split(",")
+
+
+def test_a_csv_cell_over_the_csv_field_limit_is_a_400_naming_its_line(client):
+    item = popular_ids(client, 1)[0]
+    csv = f"item_id,note\n{item},short\n{item},{'x' * 200_000}\n"
+    response = client.post("/v1/catalog/items", data=csv, headers={**AUTH, "Content-Type": "text/csv"})
+    assert response.status_code == 400 and response.json["error"]["field"] == "line 3"

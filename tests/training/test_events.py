@@ -265,3 +265,10 @@ def test_a_header_naming_a_column_twice_is_refused(tmp_path):
     text = "timestamp,user_id,item_id,event,user_id\n2024-03-01T10:00:00Z,u1,i1,view,u2\n"
     with pytest.raises(DataError, match=r"events.csv:1: column 'user_id' appears more than once"):
         load_events(write(tmp_path / "events.csv", text))
+
+
+def test_an_infinite_quantity_or_price_is_a_bad_row(tmp_path):
+    text = GOOD + "2024-03-02T09:00:00Z,u2,i1,purchase,inf,4.0,o9\n2024-03-02T09:00:00Z,u2,i2,purchase,1,-inf,o9\n"
+    events, report = load_events(write(tmp_path / "events.csv", text), max_bad_share=0.5)
+    assert len(events) == 5 and np.isfinite(events["quantity"]).all()
+    assert report.bad == {"non-numeric quantity": 1, "non-numeric price": 1}

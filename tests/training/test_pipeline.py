@@ -113,3 +113,17 @@ def test_candidates_of_another_shape_are_refused(trained, tmp_path):
     np.save(copy / "candidate_items.npy", items[:-1])
     with pytest.raises(ArtifactError, match="candidate"):
         load_artifacts(copy)
+
+
+@pytest.mark.parametrize("rows", [
+    ["2024-03-01T10:00:00Z,u1,i1,purchase", "2024-03-02T10:00:00Z,u2,i1,view", "2024-03-05T10:00:00Z,u3,i1,purchase"],
+    ["2024-03-01T10:00:00Z,u1,i1,purchase", "2024-03-02T10:00:00Z,u1,i2,view", "2024-03-05T10:00:00Z,u1,i3,purchase"],
+], ids=["one item", "one user"])
+def test_a_tiny_store_trains_and_publishes_a_servable_version(tmp_path, rows):
+    from bundle.check import check_in_child
+
+    events = tmp_path / "events.csv"
+    events.write_text("timestamp,user_id,item_id,event\n" + "\n".join(rows) + "\n")
+    assert main(["train", "--events", str(events), "--models-dir", str(tmp_path / "models"), "--quiet",
+                 "--no-evaluate"]) == 0
+    check_in_child(read_current(tmp_path / "models"))
