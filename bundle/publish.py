@@ -104,6 +104,8 @@ def staging_dir(models_dir: Path, version: str) -> Iterator[Path]:
     """
     models_dir = Path(models_dir)
     _check_version(version)
+    if models_dir.exists() and not models_dir.is_dir():
+        raise ModelStoreError(f"{models_dir} is not a folder: name a folder for the model versions")
     models_dir.mkdir(parents=True, exist_ok=True)
     path = models_dir / f"{TMP_PREFIX}{version}-{os.getpid()}"
     with _locked(models_dir):  # a cleaner holding the lock never sees it unlocked

@@ -5,6 +5,8 @@ import argparse
 import sys
 from typing import Sequence
 
+from bundle import ModelStoreError
+
 from . import service, train
 
 ROLES = (train, service)
@@ -23,6 +25,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = next(role.COMMANDS[args.command] for role in ROLES if args.command in role.COMMANDS)
     try:
         return handler(args)
-    except (ValueError, FileNotFoundError) as exc:  # training's DataError is a ValueError
-        print(f"vitrine: error: {exc}", file=sys.stderr)
+    except (ValueError, OSError, ModelStoreError) as exc:  # training's DataError is a ValueError
+        print(f"vitrine: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def _one_line(error: Exception) -> str:
+    """An OSError (a missing file, an unwritable folder, a full disk) as ``path: reason``."""
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__

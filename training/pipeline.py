@@ -88,31 +88,32 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
     timer = StageTimer(bar=tqdm(total=len(STAGES), unit="stage", disable=not progress))
     with timer.stage("load"):
         events, catalog, load_report = load_input(source, config)
-    with timer.stage("dataset"):
-        data = build_dataset(events, catalog, config.basket_gap_hours)
-        stats = data_stats(data, events)
-        del events
-    evaluation = None
-    with timer.stage("evaluate"):
-        if run_evaluation:
-            evaluation = evaluate(data, config)
-    with timer.stage("fit"):
-        models = fit_models(data, config, now=data.end_time)
-    with timer.stage("profiles"):
-        profiles = build_profiles(data, config.lifecycle)
     inputs = [source.events] + ([source.catalog] if source.catalog else [])
     config_text = json.dumps(config.to_dict(), sort_keys=True, default=str)
     version = make_version(fingerprint_files(inputs, extra=config_text))
-    manifest = {
-        "version": version,
-        "input": {"events": str(source.events), "catalog": str(source.catalog) if source.catalog else None,
-                  "preset": source.preset, "load": load_report},
-        "data": stats,
-        "config": config.to_dict(),
-        "evaluation": evaluation,
-        "metrics": evaluation["metrics"] if evaluation else {},
-    }
+    # The staging folder is made before the long stages, so an unwritable models folder fails now.
     with staging_dir(models_dir, version) as staged:
+        with timer.stage("dataset"):
+            data = build_dataset(events, catalog, config.basket_gap_hours)
+            stats = data_stats(data, events)
+            del events
+        evaluation = None
+        with timer.stage("evaluate"):
+            if run_evaluation:
+                evaluation = evaluate(data, config)
+        with timer.stage("fit"):
+            models = fit_models(data, config, now=data.end_time)
+        with timer.stage("profiles"):
+            profiles = build_profiles(data, config.lifecycle)
+        manifest = {
+            "version": version,
+            "input": {"events": str(source.events), "catalog": str(source.catalog) if source.catalog else None,
+                      "preset": source.preset, "load": load_report},
+            "data": stats,
+            "config": config.to_dict(),
+            "evaluation": evaluation,
+            "metrics": evaluation["metrics"] if evaluation else {},
+        }
         with timer.stage("artifacts"):
             manifest |= write_artifacts(staged, data, catalog, models, config, manifest, profiles=profiles)
         manifest["timings"] = {"seconds": timer.seconds, "peak_rss_mib": timer.peak_rss_mib}

@@ -127,3 +127,28 @@ def test_a_tiny_store_trains_and_publishes_a_servable_version(tmp_path, rows):
     assert main(["train", "--events", str(events), "--models-dir", str(tmp_path / "models"), "--quiet",
                  "--no-evaluate"]) == 0
     check_in_child(read_current(tmp_path / "models"))
+
+
+def test_a_models_folder_that_is_a_file_fails_in_one_line_before_training(demo_files, tmp_path, capsys):
+    events, catalog = demo_files
+    target = tmp_path / "models"
+    target.write_text("not a folder")
+    assert main(["train", "--events", str(events), "--models-dir", str(target), "--quiet"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == f"vitrine: error: {target} is not a folder: name a folder for the model versions"
+
+
+def test_a_full_disk_fails_in_one_line_and_leaves_no_staging_folder(demo_files, tmp_path, capsys, monkeypatch):
+    import errno
+
+    events, catalog = demo_files
+    models = tmp_path / "models"
+
+    def full(folder, **arrays):
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "users.npy"))
+
+    monkeypatch.setattr("training.artifacts.write_model", full)
+    assert main(["train", "--events", str(events), "--models-dir", str(models), "--quiet", "--no-evaluate"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and error[0].endswith("users.npy: No space left on device")
+    assert [path.name for path in models.iterdir()] == [".lock"] and read_current(models) is None
