@@ -52,4 +52,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         store.reload()
     except ReloadRefused as exc:
         log.warning("starting without a model (%s); /readyz answers 503 until one loads", exc)
+    store.watch()
     return app

@@ -1,11 +1,12 @@
 """The objects one app shares between requests, kept in ``app.extensions["vitrine"]``."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
 from api.errors import APIError
+from api.failed_attempts import FailedAttempts
 from api.metrics import Metrics
 from api.serving.model_store import ModelStore, Served
 
@@ -17,6 +18,7 @@ class Vitrine:
     store: ModelStore
     metrics: Metrics
     admin_token: str
+    failed_attempts: FailedAttempts = field(default_factory=FailedAttempts)  # wrong admin tokens per address
 
 
 def vitrine() -> Vitrine:

@@ -26,7 +26,9 @@ from flask import Flask, abort, current_app, flash, redirect, render_template, r
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.wrappers import Request, Response
 
+from api.admin_token import check_admin_token
 from api.console import bp
+from api.errors import APIError
 
 log = logging.getLogger(__name__)
 KEY_FILE = "secret_key"
@@ -152,7 +154,7 @@ def login() -> Response | str:
         given = request.form.get("token", "").strip()
         if not token:
             error = "The console is disabled: set VITRINE_ADMIN_TOKEN and restart the service."
-        elif not hmac.compare_digest(given.encode(), token.encode()):
+        elif not _token_accepted(given, token):
             error = "Wrong admin token."
         else:
             session.clear()
@@ -164,6 +166,13 @@ def login() -> Response | str:
     status = 401 if error else 200
     return render_template("console/login.html", error=error, disabled=not token,
                            next=request.values.get("next", "")), status
+
+
+def _token_accepted(given: str, token: str) -> bool:
+    try:
+        return check_admin_token(given, token)
+    except APIError:
+        abort(429, "too many wrong admin tokens from this address; wait a minute and try again")
 
 
 @bp.post("/logout")

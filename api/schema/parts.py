@@ -25,7 +25,8 @@ def response(description: str, schema: dict | None = None, media: str = JSON) ->
 def error_responses(*statuses: int) -> dict:
     meaning = {400: "invalid parameter or body", 401: "missing bearer token", 403: "wrong token or admin disabled",
                404: "unknown id or path", 409: "the new version was refused; the old one keeps serving",
-               413: "request body too large", 503: "no model version loaded yet"}
+               413: "request body too large", 429: "too many wrong admin tokens from this address lately",
+               503: "no model version loaded yet"}
     return {str(status): response(meaning[status], ref("Error")) for status in statuses}
 
 
@@ -36,6 +37,7 @@ def op(summary: str, tag: str, ok: dict, params: tuple[str, ...] = (), errors: t
                  "responses": {"200": ok, **error_responses(*errors)}}
     if security is not None:
         operation["security"] = security
+        operation["responses"] |= error_responses(429)
     if body:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(body)}}}
     return operation

@@ -3,7 +3,8 @@
 Each worker process loads the version ``models/CURRENT`` names once, read-only (Annoy indexes and
 user factors are memory-mapped, so workers share those pages). A request calls :meth:`served`,
 which at most once per ``check_interval`` seconds reads the one-line ``CURRENT`` file; when it names
-another version, a background thread loads that version fully, warms it up with one query of each
+another version (a watcher thread looks too, so an idle worker switches as soon as a busy one),
+a background thread loads that version fully, warms it up with one query of each
 kind, and only then swaps one reference. Requests keep answering from the old version meanwhile and
 each request holds the version it started with, so a swap never fails or slows one.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -92,6 +94,24 @@ class ModelStore:
         self._seen: str | None = None
         self._next_check = 0.0
         self._loading = threading.Lock()
+
+    @property
+    def serving(self) -> str | None:
+        """The name of the version served now, without looking at ``CURRENT``."""
+        return self._served.name if self._served else None
+
+    def watch(self) -> None:
+        """Look at ``CURRENT`` every check interval from a daemon thread, so an idle worker switches
+        as soon as a busy one does. The thread holds the store weakly and ends with it."""
+        store, interval = weakref.ref(self), max(self.check_interval, 0.1)
+
+        def look() -> None:
+            while (alive := store()) is not None:
+                alive.served()
+                del alive
+                time.sleep(interval)
+
+        threading.Thread(target=look, name="vitrine-watch", daemon=True).start()
 
     def served(self) -> Served | None:
         """The version to answer with (``None`` before any loaded); starts a reload when due."""

@@ -153,3 +153,10 @@ def test_admin_reload_without_any_model(tmp_path):
     response = client.post("/v1/admin/reload", headers=AUTH)
     assert response.status_code == 409 and "nothing is published" in response.json["error"]["message"]
     assert client.get("/readyz").status_code == 503
+
+
+def test_an_idle_worker_switches_without_a_request(own_models):
+    app = make_app(own_models, RELOAD_INTERVAL=0.1)
+    store = app.extensions["vitrine"].store
+    new = publish_copy(own_models)
+    wait_for(lambda: store.serving == new, timeout=15)  # no request was made meanwhile

@@ -75,3 +75,23 @@ def test_docs_page_is_self_contained(client):
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert "/v1/users/{user_id}/recommendations" in html and "SessionEvent" in html and "exclude_purchased" in html
     assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
+def test_wrong_admin_tokens_lock_the_address_out_for_a_while(models_dir):
+    client = make_app(models_dir).test_client()
+    wrong = {"Authorization": "Bearer guess"}
+    assert [client.post("/v1/admin/reload", headers=wrong).status_code for _ in range(10)] == [403] * 10
+    locked = client.post("/v1/admin/reload", headers=AUTH)  # even the right token, until the window passes
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert locked.json["error"]["code"] == "too_many_attempts"
+    assert client.get("/v1/popular?n=1").status_code == 200  # nothing else is refused
+
+
+def test_the_failure_window_slides():
+    from api.failed_attempts import FailedAttempts
+
+    attempts = FailedAttempts(limit=3, window=60)
+    for second in (0, 1, 2):
+        attempts.record("a", now=second)
+    assert attempts.retry_after("a", now=3) == 57 and attempts.retry_after("b", now=3) == 0
+    assert attempts.retry_after("a", now=60.5) == 0
