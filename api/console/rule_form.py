@@ -83,6 +83,8 @@ def definition_from_form(form: MultiDict, kinds: Mapping[str, str]) -> dict:
         "starts_at": _moment(form.get("starts_at", ""), form.get("timezone", "UTC"), "starts_at"),
         "ends_at": _moment(form.get("ends_at", ""), form.get("timezone", "UTC"), "ends_at"),
     }
+    if definition["starts_at"] or definition["ends_at"]:
+        definition["timezone"] = form.get("timezone", "").strip() or "UTC"
     if action in ("boost", "bury"):
         definition["factor"] = _typed(form.get("factor", ""), "number") if form.get("factor", "").strip() else None
     if action == "pin":
@@ -131,11 +133,12 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _local(moment: str | None) -> str:
+def _local(moment: str | None, zone: str) -> str:
+    """A stored moment as the form shows it: the wall time in the zone the rule was written in."""
     if not moment:
         return ""
     parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
+    return parsed.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
 
 
 def form_from_definition(definition: Mapping[str, Any] | None) -> dict:
@@ -155,14 +158,15 @@ def form_from_definition(definition: Mapping[str, Any] | None) -> dict:
     rows = [{"field": r.get("field", ""), "op": r.get("op", "eq"), "value": _text(r.get("value"))} for r in rows]
     rows += [{"field": "", "op": "eq", "value": ""}] * max(MIN_ROWS - len(rows), 1 if rows else 0)
     placements = list(definition.get("placements") or [])
+    zone = definition.get("timezone") or "UTC"
     return {
         "name": definition.get("name", ""), "enabled": definition.get("enabled", True),
         "action": definition.get("action", "exclude"), "factor": _text(definition.get("factor")),
         "placements": [p for p in placements if p in COMMON_PLACEMENTS],
         "other_placements": ", ".join(p for p in placements if p not in COMMON_PLACEMENTS),
         "audience": definition.get("audience") or "", "priority": _text(definition.get("priority", 0)),
-        "starts_at": _local(definition.get("starts_at")), "ends_at": _local(definition.get("ends_at")),
-        "timezone": "UTC", "item_ids": _text(definition.get("item_ids") or []),
+        "starts_at": _local(definition.get("starts_at"), zone), "ends_at": _local(definition.get("ends_at"), zone),
+        "timezone": zone, "item_ids": _text(definition.get("item_ids") or []),
         "positions": _text(definition.get("positions") or []), "match": match, "rows": rows,
         "condition_json": raw,
     }

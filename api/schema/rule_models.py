@@ -72,6 +72,8 @@ class RuleFields(BaseModel):
         default_factory=list, max_length=MAX_PINS, description="pin only: 1-based, one per item id")
     starts_at: DateTime = None
     ends_at: DateTime = None
+    timezone: str | None = Field(None, max_length=64, description="IANA zone the schedule was written in "
+                                 "(e.g. Europe/Paris), kept to show it that way again")
     priority: int = Field(0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
 
 
@@ -94,6 +96,7 @@ class RulePatch(BaseModel):
     positions: list[Annotated[int, Field(ge=1, le=MAX_PINS)]] = Field(None, max_length=MAX_PINS)
     starts_at: DateTime = None
     ends_at: DateTime = None
+    timezone: str | None = Field(None, max_length=64)
     priority: int = Field(None, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     condition: Condition | None = None
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any
 
 from ..errors import FieldError
@@ -26,7 +27,7 @@ MAX_PLACEMENTS = 100
 MAX_PRIORITY = 1_000_000
 MAX_FACTOR = 1_000.0  # a boost up to ×1000, a bury down to ×1/1000: beyond that scores overflow float32
 RULE_FIELDS = ("name", "enabled", "placements", "audience", "action", "factor", "item_ids", "positions",
-               "condition", "starts_at", "ends_at", "priority")
+               "condition", "starts_at", "ends_at", "timezone", "priority")
 SETTING_FIELDS = ("exclude_out_of_stock", "exclude_purchased", "repurchase_after_days", "max_per_category",
                   "min_price", "max_price")
 
@@ -48,6 +49,7 @@ class Rule:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     priority: int = 0
+    timezone: str | None = None  # the IANA zone the schedule was written in, to show it that way again
 
     def to_dict(self) -> dict:
         """The JSON form (what ``parse_rule`` reads back), without the id."""
@@ -57,7 +59,7 @@ class Rule:
             "item_ids": list(self.item_ids), "positions": list(self.positions),
             "condition": condition_to_dict(self.condition) if self.condition is not None else None,
             "starts_at": self.starts_at.isoformat() if self.starts_at else None,
-            "ends_at": self.ends_at.isoformat() if self.ends_at else None,
+            "ends_at": self.ends_at.isoformat() if self.ends_at else None, "timezone": self.timezone,
             "priority": self.priority,
         }
 
@@ -113,7 +115,21 @@ def parse_rule(data: Any, kinds: Mapping[str, str] | None, known_items: Containe
         placements=_placements(data.get("placements", [])), audience=_audience(data.get("audience"), kinds is None),
         factor=_factor(data.get("factor"), action), item_ids=item_ids, positions=positions,
         starts_at=starts_at, ends_at=ends_at, priority=_priority(data.get("priority", 0)),
+        timezone=_timezone(data.get("timezone")),
     )
+
+
+def _timezone(value: Any) -> str | None:
+    """An IANA time zone name (``Europe/Paris``), or None."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str) and 1 <= len(value) <= 64:
+            ZoneInfo(value)
+            return value
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    raise FieldError("timezone", f"must be an IANA time zone name such as UTC or Europe/Paris, got {str(value)[:64]!r}")
 
 
 def parse_settings(data: Any) -> PlacementSettings:

@@ -181,3 +181,11 @@ def test_a_condition_value_has_a_length_limit(table):
     with pytest.raises(FieldError) as error:
         parse_condition({"field": "brand", "op": "in", "value": ["Acme", "x" * 1001]}, table.kinds)
     assert error.value.field == "condition.value[1]"
+
+
+def test_a_rule_time_zone_must_be_a_real_zone(table):
+    base = {"name": "x", "action": "exclude", "condition": {"field": "category", "op": "eq", "value": "alcohol"}}
+    assert parse_rule({**base, "timezone": "Asia/Tokyo"}, table.kinds, table.index).timezone == "Asia/Tokyo"
+    with pytest.raises(FieldError) as error:
+        parse_rule({**base, "timezone": "Mars/Olympus"}, table.kinds, table.index)
+    assert error.value.field == "timezone"
