@@ -65,17 +65,20 @@ class VectorIndex:
         self.n_jobs = n_jobs
 
     def build(self, vectors: np.ndarray, path: str | os.PathLike[str] | None = None) -> VectorIndex:
-        """Index ``vectors`` (n × dim); with ``path`` the index is built in that file."""
+        """Index ``vectors`` (n × dim); with ``path`` the built index is saved there and memory-mapped.
+
+        The trees are built in memory and written with one ``save``: Annoy's on-disk build grows a
+        memory-mapped file, and on a full disk that ends the process with SIGBUS instead of an error."""
         if self.metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
         vectors = _check_matrix(vectors, "vectors")
         index = annoy.AnnoyIndex(vectors.shape[1], self.metric)
         index.set_seed(self.seed)
-        if path is not None:
-            index.on_disk_build(os.fspath(path))
         for i, row in enumerate(vectors):
             index.add_item(i, row.tolist())  # Annoy reads a list faster than numpy scalars
         index.build(self.n_trees, n_jobs=self.n_jobs)
+        if path is not None:
+            index.save(os.fspath(path))  # raises OSError (e.g. no space left) and maps the file back
         self._set_index(index, vectors.shape[1])
         return self
 
