@@ -41,6 +41,7 @@ EXPORT_TARGET = 5_000  # users/s
 HEADROOM = 1.1  # fixed-rate latency only for endpoints saturating above HEADROOM × RATE
 REQUEST_TIMEOUT = 5.0
 WRK_CONNECTIONS = 8
+THREADS = 4  # threads per gunicorn worker, the default of `vitrine serve` (VITRINE_THREADS)
 ROOT = Path(__file__).resolve().parents[1]
 VITRINE = [sys.executable, "-m", "cli"]
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -136,7 +137,7 @@ def _server(command: list[str], port: int, ready: str, log: Path) -> Iterator[No
     """Run a gunicorn server until the block ends; wait until ``ready`` answers 200 first."""
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "VITRINE_THREADS": "1"})  # sync workers for both
+                                   env={**os.environ, "VITRINE_THREADS": str(THREADS)})
     try:
         _wait_ready(process, f"http://127.0.0.1:{port}{ready}", log)
         yield
@@ -392,7 +393,8 @@ def run() -> str:
         ports = {"vitrine": _free_port(), "bare": _free_port()}
         vitrine = VITRINE + ["serve", "--models-dir", str(models), "--host", "127.0.0.1",
                              "--port", str(ports["vitrine"]), "--workers", "2"]
-        bare = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--no-control-socket",
+        bare = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads",
+                str(THREADS), "--no-control-socket",
                 "--bind", f"127.0.0.1:{ports['bare']}", "bench.bare_app:app"]
         with _server(vitrine, ports["vitrine"], READY["vitrine"], tmp / "vitrine.log"), \
                 _server(bare, ports["bare"], READY["bare"], tmp / "bare.log"):
@@ -416,7 +418,8 @@ def _section(endpoints: list[Endpoint], results: dict[str, Result], exports: dic
         f"{USERS:,} users, {ITEMS:,} items and {events:,} events, trained with `--no-evaluate`. "
         "`vitrine serve --workers 2` and the reference app `bench/bare_app.py` (`/bare`: a fixed 10-item JSON "
         "list; `/score`: 20,000 items × 32 factors scored exactly with numpy, best 10 as JSON) run side by "
-        "side under gunicorn with 2 sync workers on 127.0.0.1; each endpoint cycles through "
+        f"side under gunicorn with 2 threaded workers of {THREADS} threads each (the service's default) on "
+        "127.0.0.1; each endpoint cycles through "
         f"{VARIANTS:,} different requests (users, items, sessions of 3 events, half of them with a known "
         "user, 2-item baskets, categories). Personalized and related answers start from the lists "
         "training stored for every customer and item (docs/api.md, \"How an answer is made\"); sessions "
