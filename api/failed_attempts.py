@@ -22,6 +22,8 @@ class FailedAttempts:
         """Seconds until ``address`` may try again (0: it may now)."""
         now = time.monotonic() if now is None else now
         with self._lock:
+            if address not in self._seen:  # most callers never sent a wrong token: remember nothing
+                return 0.0
             times = self._recent(address, now)
             return times[0] + self.window - now if len(times) >= self.limit else 0.0
 

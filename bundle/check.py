@@ -57,16 +57,17 @@ def exercise(version: ModelVersion, sample: int = SAMPLE) -> int:
     return queries + len(user_ids) + 13
 
 
-def check_in_child(folder: Path, timeout: float = TIMEOUT_SECONDS) -> None:
+def check_in_child(folder: Path, timeout: float = TIMEOUT_SECONDS) -> bool:
     """Run the check in a child process; raise ``ArtifactError`` naming how it failed. A version
-    that passed once is not checked again by this process."""
+    that passed once is not queried again by this process: returns whether the child ran (and so
+    verified the files) now."""
     folder = Path(folder)
     try:
         key = (str(folder.resolve()), hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest())
     except OSError as exc:
         raise ArtifactError(f"{folder}: cannot read {MANIFEST}: {exc}") from exc
     if key in _passed:
-        return
+        return False
     try:
         done = subprocess.run([sys.executable, "-m", "bundle.check", str(folder)], capture_output=True, text=True,
                               timeout=timeout)
@@ -78,6 +79,7 @@ def check_in_child(folder: Path, timeout: float = TIMEOUT_SECONDS) -> None:
         lines = done.stderr.strip().splitlines()
         raise ArtifactError(lines[-1] if lines else f"{folder}: the check failed with status {done.returncode}")
     _passed.add(key)
+    return True
 
 
 def main(argv: list[str]) -> int:

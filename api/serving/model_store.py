@@ -144,8 +144,8 @@ class ModelStore:
     def _load(self, folder: Path) -> Served:
         started = time.perf_counter()
         try:
-            check_in_child(folder)
-            served = serve_version(load_artifacts(folder))
+            verified = check_in_child(folder)  # checksums, values and every kind of query, in a child
+            served = serve_version(load_artifacts(folder, verify_files_first=not verified))
         except ArtifactError as exc:
             raise self._refuse(folder.name, str(exc)) from exc
         except Exception as exc:  # a version that loads but cannot answer must not replace a good one
