@@ -82,8 +82,8 @@ def change_cart() -> Response:
     only a demo (no account); a product out of stock is not added."""
     items, item = _cart(), request.form.get("item_id", "")
     action = request.form.get("action")
-    if action == "add" and _catalog().get(item, {}).get("in_stock") is not False and item in _catalog() \
-            and item not in items:
+    product = _catalog().get(item)
+    if action == "add" and product is not None and product.get("in_stock") is not False and item not in items:
         items = [*items, item][-MAX_CART:]
     elif action == "remove":
         items = [other for other in items if other != item]

@@ -15,6 +15,7 @@ from recommender.rules import ACTIONS, OPS, known_audiences
 from api.rules.changes import check_rule
 from api.errors import APIError
 from api.rules.cache import rules_cache
+from api.rules.store import STORE_FIELDS, rule_definition
 from api.extension import vitrine
 from api.console import bp
 from api.console.rule_form import (COMMON_PLACEMENTS, FormError, definition_from_form, describe_condition, form_field,
@@ -116,7 +117,7 @@ def edit_rule(rule_id: int):
 @bp.post("/rules/<int:rule_id>/toggle")
 def toggle_rule(rule_id: int) -> Response:
     current = stored_rule(rule_id)
-    definition = {k: v for k, v in current.items() if k not in ("id", "created_at", "updated_at")}
+    definition = rule_definition(current)
     definition["enabled"] = not current.get("enabled", True)
     try:
         rule = check_rule(definition, rule_id)
@@ -153,5 +154,5 @@ def rule_history(rule_id: int) -> str:
 
 def _changed_fields(entry: dict) -> list[tuple[str, object, object]]:
     before, after = entry.get("before") or {}, entry.get("after") or {}
-    names = [k for k in dict.fromkeys([*before, *after]) if k not in ("id", "created_at", "updated_at")]
+    names = [k for k in dict.fromkeys([*before, *after]) if k not in STORE_FIELDS]
     return [(name, before.get(name), after.get(name)) for name in names if before.get(name) != after.get(name)]

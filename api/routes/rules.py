@@ -10,7 +10,8 @@ from flask import Blueprint, request
 from recommender.rules import Rule
 
 from api.admin_token import require_admin_token
-from api.rules.changes import READ_ONLY, admin_actor, check_rule, not_found
+from api.rules.changes import admin_actor, check_rule, not_found
+from api.rules.store import rule_definition
 from api.errors import bad_request
 from api.rules.cache import rules_cache
 from api.schema.limits import AUDIT_ENTITIES, MAX_AUDIT_PAGE, MAX_RULE_ID
@@ -51,7 +52,7 @@ def replace_rule(rule_id: int) -> dict:
 def patch_rule(rule_id: int) -> dict:
     """Change only the fields the body names (``null`` clears an optional one)."""
     actor = admin_actor()
-    changes = {k: v for k, v in json_body().items() if k not in READ_ONLY}
+    changes = rule_definition(json_body())
     stored = rules_cache().store.patch_rule(rule_id, changes, lambda merged: check_rule(merged, rule_id).to_dict(),
                                             actor) if rule_id <= MAX_RULE_ID else None
     if stored is None:

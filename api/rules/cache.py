@@ -25,7 +25,7 @@ from recommender.rules.items import value_kind
 from api.config import database_url
 from api.serving.cards import Card, item_cards
 from api.serving.model_store import Served
-from api.rules.store import RuleStore, Snapshot
+from api.rules.store import RuleStore, Snapshot, rule_definition
 
 KEY = "vitrine_rules"
 log = logging.getLogger(__name__)
@@ -130,9 +130,8 @@ class RulesCache:
 def _rules(rows: list[dict]) -> list:
     rules = []
     for row in rows:
-        definition = {k: v for k, v in row.items() if k not in ("id", "created_at", "updated_at")}
         try:
-            rules.append(parse_rule(definition, None, rule_id=row["id"]))
+            rules.append(parse_rule(rule_definition(row), None, rule_id=row["id"]))
         except FieldError as exc:
             log.error("stored rule %s cannot be read and is skipped: %s", row["id"], exc)
     return rules

@@ -13,10 +13,10 @@ from api.admin_token import require_admin_token
 from api.errors import APIError, bad_request
 from api.extension import vitrine
 from api.rules.cache import rules_cache
+from api.rules.store import rule_definition
 
 ACTOR_HEADER = "X-Vitrine-Actor"
 MAX_ACTOR_LENGTH = 200
-READ_ONLY = ("id", "created_at", "updated_at")  # in answers, ignored in bodies
 
 
 def admin_actor() -> str:
@@ -39,7 +39,7 @@ def check_rule(data: Any, rule_id: int = 0, field_prefix: str = "") -> Rule:
     """A rule checked against the served catalog (columns, pinned items); 400 naming the field."""
     cache = rules_cache()
     served = served_or_none()
-    definition = {k: v for k, v in data.items() if k not in READ_ONLY} if isinstance(data, dict) else data
+    definition = rule_definition(data) if isinstance(data, dict) else data
     kinds = cache.kinds(served)
     table = cache.table(served)
     known = None if table is None else {*table.index, *cache.items}

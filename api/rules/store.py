@@ -19,6 +19,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from api.database import Base, migrate, open_engine
 
 
+STORE_FIELDS = ("id", "created_at", "updated_at")  # set by the store: in answers, ignored in bodies
+
+
 class RuleRow(Base):
     __tablename__ = "rules"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -147,8 +150,9 @@ class RuleStore:
             if row is None:
                 return None
             before = row.to_dict()
+            changed = definition != row.definition
             row.name, row.definition, row.updated_at = definition["name"], definition, _now()
-            if definition != before_definition(before):
+            if changed:
                 _audit(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
             return row.to_dict()
 
@@ -161,8 +165,9 @@ class RuleStore:
                 return None
             before = row.to_dict()
             definition = check({**row.definition, **changes})
+            changed = definition != row.definition
             row.name, row.definition, row.updated_at = definition["name"], definition, _now()
-            if row.definition != before_definition(before):
+            if changed:
                 _audit(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
             return row.to_dict()
 
@@ -243,9 +248,9 @@ class _Change:
             self.session.close()
 
 
-def before_definition(stored: dict) -> dict:
-    """A stored rule's definition: its dict without the store's own fields."""
-    return {k: v for k, v in stored.items() if k not in ("id", "created_at", "updated_at")}
+def rule_definition(stored: dict) -> dict:
+    """A stored rule as the store answers it, without the store's own fields: its definition."""
+    return {k: v for k, v in stored.items() if k not in STORE_FIELDS}
 
 
 def _audit(session: Session, actor: str, action: str, entity: str, entity_id: str | None, before: Any,
