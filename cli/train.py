@@ -33,11 +33,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     _add_input_options(evaluate)
     evaluate.add_argument("--json", type=Path, help="also write the metrics as JSON to this file")
 
-    tune = sub.add_parser("tune", help="search the settings on a validation split and report the best")
+    tune = sub.add_parser("tune", help="run only the model selection every training run does, and report it")
     _add_input_options(tune)
-    tune.add_argument("--trials", type=int, default=24)
-    tune.add_argument("--jobs", type=int, default=2)
-    tune.add_argument("--out", type=Path, help="write the best settings to this .json file")
+    tune.add_argument("--trials", type=int, help="ALS search trials (default: the selection.als_trials setting)")
+    tune.add_argument("--out", type=Path, help="write the chosen settings to this .json file")
 
 
 def _source(args: argparse.Namespace):
@@ -79,7 +78,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from training.pipeline import run_evaluation
 
     result = run_evaluation(_source(args), _config(args))
-    print(f"cut-off {result['cutoff']}; test users {result['test_users']}")
+    print(f"cut-off {result['cutoff']}; test users {result['test_users']}; chosen {result['selection'].get('chosen')}")
     print(format_table(result["metrics"]))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
@@ -87,12 +86,17 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _tune(args: argparse.Namespace) -> int:
-    from training.tune import report, tune
+    from training.config import merge
+    from training.pipeline import run_selection
+    from training.selection import report_text
 
-    result = tune(_source(args), _config(args), trials=args.trials, n_jobs=args.jobs)
-    print(report(result))
-    if args.out:
-        args.out.write_text(json.dumps(result["best_settings"], indent=2))
+    config = _config(args)
+    if args.trials:
+        config = merge(config, {"selection": {"als_trials": args.trials}})
+    report = run_selection(_source(args), config)
+    print(report_text(report))
+    if args.out and "settings" in report:
+        args.out.write_text(json.dumps(report["settings"], indent=2))
     return 0
 
 

@@ -39,6 +39,7 @@ class InteractionConfig:
     quantity_cap: float = 3.0
     half_life_days: float | None = None
     log_scale: bool = True
+    purchase_half_life_days: float | None = None  # decay of the purchase rows behind "buy again"
 
 
 def decay_factor(age_days: np.ndarray, half_life_days: float | None) -> np.ndarray:

@@ -19,10 +19,12 @@ from recommender.ann import VectorIndex, choose_scoring, measure_exact_vs_annoy,
 from recommender.blend import BlendModel
 from recommender.candidates import ItemNeighbours, UserCandidates, nearest_items, precompute_candidates
 from recommender.profiles import CustomerProfiles
+from recommender.ranker import LambdaRanker
 
 from .config import TrainConfig
 from .dataset import Dataset, last_purchase_ages
 from .models import FittedModels, signals
+from .ranking import ranked_candidates, ranking_inputs
 
 
 def _recall(index: VectorIndex, name: str, models: FittedModels, sample: np.ndarray) -> float:
@@ -55,11 +57,16 @@ def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> t
     return report, indexes
 
 
-def _user_candidates(models: FittedModels, config: TrainConfig) -> UserCandidates:
-    """Every user's best ``config.user_candidates`` new items by the ``new_items`` blend."""
+def _user_candidates(data: Dataset, models: FittedModels, config: TrainConfig,
+                     ranker: LambdaRanker | None) -> UserCandidates:
+    """Every user's best ``config.user_candidates`` new items: by the learned ``ranker`` when
+    selection kept one for new items, else by the ``new_items`` blend."""
     available = signals(models)
-    blend = BlendModel(available, {name: w for name, w in config.blend["new_items"].items() if name in available})
-    return precompute_candidates(blend, models.confidence, models.purchases, config.user_candidates)
+    weights = {name: w for name, w in config.blend["new_items"].items() if name in available}
+    if ranker is not None:
+        return ranked_candidates(ranking_inputs(data, models, config), ranker, weights, config.user_candidates)
+    return precompute_candidates(BlendModel(available, weights), models.confidence, models.purchases,
+                                 config.user_candidates)
 
 
 def _item_neighbours(models: FittedModels, config: TrainConfig, index: VectorIndex, method: str) -> ItemNeighbours:
@@ -81,7 +88,8 @@ def _catalog_records(catalog: pd.DataFrame) -> list[dict]:
 
 
 def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: FittedModels,
-                    config: TrainConfig, manifest: dict, profiles: CustomerProfiles | None = None) -> dict:
+                    config: TrainConfig, manifest: dict, profiles: CustomerProfiles | None = None,
+                    ranker: LambdaRanker | None = None) -> dict:
     """Write every file of a version into ``folder``; returns what the manifest must add."""
     added = {"profiles": save_profiles(folder, profiles)} if profiles is not None else {}
     write_model(folder, user_ids=data.user_ids, item_ids=data.item_ids, category_names=data.category_names,
@@ -91,7 +99,7 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
                 last_purchase=last_purchase_ages(data, models.now))
     write_catalog(folder, _catalog_records(catalog))
     with ThreadPoolExecutor(1) as pool:  # Annoy builds on one core and releases the GIL: score users beside it
-        candidates = pool.submit(_user_candidates, models, config) if config.user_candidates else None
+        candidates = pool.submit(_user_candidates, data, models, config, ranker) if config.user_candidates else None
         annoy, indexes = _build_indexes(folder, models, config)
         if candidates is not None:
             write_lists(folder, candidates.result())
@@ -105,5 +113,6 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
         "annoy": annoy,
         "scoring": scoring,
         "blend": config.blend,
+        "candidates": "ranker" if ranker is not None and config.user_candidates else "blend",
         **added,
     }

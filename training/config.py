@@ -1,7 +1,8 @@
 """Training settings: documented defaults, overridable from a JSON or TOML file.
 
-Every default below was chosen by ``vitrine tune`` on the demo store and on the UCI Online
-Retail data (see docs/benchmarks.md); a file only needs the keys it changes.
+The defaults below are starting points: every training run re-chooses the blend, the ALS
+settings and the purchase decay on the store's own data (``selection``) and learns a re-ranker
+(``ranker``); a file only needs the keys it changes.
 """
 from __future__ import annotations
 
@@ -62,6 +63,29 @@ class AnnoyConfig:
     target_recall: float = 0.95
 
 
+@dataclass(frozen=True)
+class SelectionConfig:
+    """Model selection in every training run, on labelled windows cut before the holdout (each
+    as long as the holdout; the newest judges, the older ones teach the ranker)."""
+
+    enabled: bool = True
+    windows: int = 3
+    max_users: int = 4_000  # customers judged per window
+    budget_seconds: float | None = None  # ALS search; None: 20 s + 20 s per million events
+    als_trials: int = 8  # the defaults first, then seeded random points
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    """The learned re-ranker: pooled candidates per customer, used only where it beats the blend."""
+
+    enabled: bool = True
+    pool_blend: int = 60  # the blend's best items in a customer's pool
+    pool_each: int = 15  # and each signal's own best
+    min_gain: float = 0.0  # relative NDCG gain over the blend on the judging window
+
+
 def _default_blend() -> dict[str, dict[str, float]]:
     return {
         "new_items": {"als": 1.0, "copurchase": 0.5, "item_knn": 0.5, "ease": 4.0, "popularity": 0.3, "trending": 0.5},
@@ -79,6 +103,8 @@ class TrainConfig:
     evaluation: EvaluationConfig = EvaluationConfig()
     annoy: AnnoyConfig = AnnoyConfig()
     lifecycle: LifecycleConfig = LifecycleConfig()
+    selection: SelectionConfig = SelectionConfig()
+    ranker: RankerConfig = RankerConfig()
     blend: dict[str, dict[str, float]] = field(default_factory=_default_blend)
     popularity_half_life_days: float = 30.0
     trending_half_life_days: float = 7.0

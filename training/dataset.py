@@ -118,7 +118,8 @@ def _basket_codes(events: pd.DataFrame, user: np.ndarray, event: np.ndarray, tim
 
 
 def interaction_matrices(data: Dataset, now: float, config: InteractionConfig) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """(confidence, decayed purchases), both users × items, from the known users' events."""
+    """(confidence, decayed purchases), both users × items, from the known users' events; purchases
+    decay with ``purchase_half_life_days``, which tuning chooses for "buy again" on its own."""
     known = data.user >= 0
     shape = (data.n_users, data.n_items)
     age = data.age_days(now)[known]
@@ -128,7 +129,7 @@ def interaction_matrices(data: Dataset, now: float, config: InteractionConfig) -
     purchases_only = InteractionConfig(
         weights=type(config.weights)(view=0.0, cart=0.0, purchase=1.0),
         quantity_cap=config.quantity_cap,
-        half_life_days=config.half_life_days,
+        half_life_days=config.purchase_half_life_days,
         log_scale=False,
     )
     purchases = confidence_matrix(

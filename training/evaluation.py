@@ -18,12 +18,14 @@ from recommender.blend import scale_rows
 from recommender.lifecycle import STAGES
 from recommender.history import UserHistory
 from recommender.metrics import per_user_ndcg, ranking_metrics
+from recommender.ranker import LambdaRanker
 from recommender.ranking import top_n
 
 from .config import MODES, TrainConfig
 from .dataset import PURCHASE, Dataset
 from .models import FittedModels, fit_models, signals
 from .profiles import stages_as_of
+from .ranking import ranked_lists, ranking_inputs
 
 BATCH_USERS = 512
 
@@ -80,7 +82,9 @@ def evaluated_models(config: TrainConfig, available: set[str], mode: str) -> dic
     """
     models = {
         "popularity": {"popularity": 1.0},
+        "trending": {"trending": 1.0},
         "buy_again": {"buy_again": 1.0, "popularity": 1e-3},
+        "copurchase": {"copurchase": 1.0},
         "item_knn": {"item_knn": 1.0},
         "ease": {"ease": 1.0},
         "als": {"als": 1.0},
@@ -103,9 +107,11 @@ def _recommend_batch(split: Split, models: FittedModels, weights: dict, rows: np
     return out
 
 
-def evaluate_split(split: Split, models: FittedModels, config: TrainConfig, stages: np.ndarray | None = None) -> dict:
+def evaluate_split(split: Split, models: FittedModels, config: TrainConfig, stages: np.ndarray | None = None,
+                   rankers: dict[str, LambdaRanker] | None = None) -> dict:
     """``metrics[mode][model][metric]`` plus the number of test users per mode; with ``stages`` (the
-    lifecycle stage code of each test user) also ``metrics_by_stage``."""
+    lifecycle stage code of each test user) also ``metrics_by_stage``; with ``rankers`` (per mode)
+    also a ``ranker`` model: the blend's pool re-ranked."""
     k = config.evaluation.k
     available = set(signals(models))
     weights = {(name, mode): model for mode in MODES for name, model in evaluated_models(config, available, mode).items()}
@@ -113,14 +119,17 @@ def evaluate_split(split: Split, models: FittedModels, config: TrainConfig, stag
     parts = Parallel(n_jobs=2, prefer="threads")(
         delayed(_recommend_batch)(split, models, weights, rows, k) for rows in batches
     )
+    lists = {key: np.vstack([part[key] for part in parts]) for key in weights}
+    if rankers:
+        inputs = ranking_inputs(split.train, models, config)
+        for mode, ranker in rankers.items():
+            lists["ranker", mode] = ranked_lists(inputs, ranker, split.users, config.blend[mode], mode, k)
     metrics: dict = {mode: {} for mode in MODES}
-    for name, mode in weights:
-        ids = np.vstack([part[name, mode] for part in parts])
+    for (name, mode), ids in lists.items():
         metrics[mode][name] = ranking_metrics(ids, split.relevant[mode], k=k, n_items=split.train.n_items)
     users = {mode: int((np.diff(split.relevant[mode].indptr) > 0).sum()) for mode in MODES}
     result = {"metrics": metrics, "test_users": users}
     if stages is not None:
-        lists = {key: np.vstack([part[key] for part in parts]) for key in weights}
         result["metrics_by_stage"] = metrics_by_stage(split, lists, stages, k)
     return result
 
@@ -139,7 +148,7 @@ def metrics_by_stage(split: Split, lists: dict, stages: np.ndarray, k: int) -> d
     return out
 
 
-def evaluate(data: Dataset, config: TrainConfig) -> dict:
+def evaluate(data: Dataset, config: TrainConfig, rankers: dict[str, LambdaRanker] | None = None) -> dict:
     """Fit on events before the cut-off, score the purchases after it."""
     cutoff = resolve_cutoff(data, config)
     split = split_by_time(data, cutoff, config.evaluation.max_users)
@@ -147,7 +156,7 @@ def evaluate(data: Dataset, config: TrainConfig) -> dict:
         raise ValueError("no customer seen before the evaluation cut-off buys after it: move the cut-off")
     models = fit_models(split.train, config, now=cutoff)
     stages = stages_as_of(split.train, cutoff, config.lifecycle)[split.users]
-    result = evaluate_split(split, models, config, stages)
+    result = evaluate_split(split, models, config, stages, rankers)
     result["cutoff"] = pd.Timestamp(cutoff, unit="s", tz="UTC").isoformat()
     return result
 

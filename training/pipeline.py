@@ -23,8 +23,9 @@ from .evaluation import evaluate
 from .events import load_events
 from .models import fit_models
 from .profiles import build_profiles
+from .selection import select
 
-STAGES = ("load", "dataset", "evaluate", "fit", "profiles", "artifacts")
+STAGES = ("load", "dataset", "select", "evaluate", "fit", "profiles", "artifacts")
 
 
 @dataclass
@@ -78,9 +79,18 @@ def data_stats(data: Dataset, events: pd.DataFrame) -> dict:
 
 
 def run_evaluation(source: TrainInput, config: TrainConfig) -> dict:
-    """``vitrine evaluate``: the holdout table without fitting or publishing the final model."""
+    """``vitrine evaluate``: selection, then the holdout table, without fitting or publishing the
+    final model."""
     events, catalog, _ = load_input(source, config)
-    return evaluate(build_dataset(events, catalog, config.basket_gap_hours), config)
+    data = build_dataset(events, catalog, config.basket_gap_hours)
+    chosen = select(data, config)
+    return evaluate(data, chosen.config, chosen.rankers) | {"selection": chosen.report}
+
+
+def run_selection(source: TrainInput, config: TrainConfig) -> dict:
+    """``vitrine tune``: only the selection report."""
+    events, catalog, _ = load_input(source, config)
+    return select(build_dataset(events, catalog, config.basket_gap_hours), config).report
 
 
 def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluation: bool = True, progress: bool = True) -> dict:
@@ -97,10 +107,13 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
             data = build_dataset(events, catalog, config.basket_gap_hours)
             stats = data_stats(data, events)
             del events
+        with timer.stage("select"):
+            chosen = select(data, config)
+            config = chosen.config
         evaluation = None
         with timer.stage("evaluate"):
             if run_evaluation:
-                evaluation = evaluate(data, config)
+                evaluation = evaluate(data, config, chosen.rankers)
         with timer.stage("fit"):
             models = fit_models(data, config, now=data.end_time)
         with timer.stage("profiles"):
@@ -111,11 +124,13 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
                       "preset": source.preset, "load": load_report},
             "data": stats,
             "config": config.to_dict(),
+            "selection": chosen.report,
             "evaluation": evaluation,
             "metrics": evaluation["metrics"] if evaluation else {},
         }
         with timer.stage("artifacts"):
-            manifest |= write_artifacts(staged, data, catalog, models, config, manifest, profiles=profiles)
+            manifest |= write_artifacts(staged, data, catalog, models, config, manifest, profiles=profiles,
+                                        ranker=chosen.rankers.get("new_items"))
         manifest["timings"] = {"seconds": timer.seconds, "peak_rss_mib": timer.peak_rss_mib}
         manifest = write_manifest(staged, manifest)
         publish(models_dir, staged, version, keep=config.keep_versions)

@@ -1,0 +1,271 @@
+"""Model selection, part of every training run: the store's own data chooses the settings.
+
+Labelled windows are cut *before* the evaluation holdout (which selection never sees), each as
+long as the holdout, newest first. On the newest (the judging window):
+
+1. a seeded random search over ALS and interaction settings, the defaults first, stopped by a
+   time budget scaled to the data size (same seed, same trials in the same order: a slower
+   machine may run fewer of them, never different ones);
+2. the decay of the purchase rows behind "buy again", chosen on that signal alone;
+3. per mode, coordinate ascent over the blend weights that starts from the best single signal,
+   so the blend is never worse on this window than the best signal alone;
+4. per mode, a LambdaRank re-ranker trained on the older windows and judged against the tuned
+   blend on the newest; it is kept (refitted on every window) only where it wins.
+
+The report lists every trial, the chosen settings, each single signal's NDCG on the judging
+window and which of blend and ranker won by how much; training writes it into the manifest.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recommender.als import ALSModel
+from recommender.blend import scale_rows
+from recommender.history import UserHistory
+from recommender.metrics import ranking_metrics
+from recommender.ranker import LambdaRanker
+from recommender.ranking import top_n
+
+from .config import MODES, TrainConfig, merge
+from .dataset import Dataset, interaction_matrices
+from .evaluation import Split, resolve_cutoff, split_by_time
+from .models import fit_models, fit_popularity, signals
+from .ranking import LabelledWindow, fit_ranker, ranked_lists, ranking_inputs
+
+SPACE = {
+    "interactions.half_life_days": [None, 90.0, 180.0, 365.0],
+    "interactions.log_scale": [True, False],
+    "interactions.quantity_cap": [1.0, 3.0, 10.0],
+    "interactions.weights.view": [0.5, 1.0, 2.0],
+    "interactions.weights.cart": [2.0, 4.0, 8.0],
+    "interactions.weights.purchase": [6.0, 12.0, 24.0],
+    "als.factors": [32, 64, 128],
+    "als.regularization": [0.01, 0.05, 0.2, 1.0],
+    "als.alpha": [2.0, 5.0, 10.0, 20.0, 40.0],
+}
+PURCHASE_HALF_LIVES = (None, 30.0, 90.0, 180.0, 365.0)
+BLEND_SIGNALS = ("als", "copurchase", "item_knn", "ease", "popularity", "buy_again", "trending")
+BLEND_GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 4.0, 8.0)
+SINGLE = {"buy_again": {"buy_again": 1.0, "popularity": 1e-3}}  # "buy again" breaks ties by popularity
+
+
+@dataclass
+class Selection:
+    """The chosen configuration, the re-rankers kept per mode, and what was tried."""
+
+    config: TrainConfig
+    rankers: dict[str, LambdaRanker] = field(default_factory=dict)
+    report: dict = field(default_factory=dict)
+
+
+def nested(flat: dict[str, object]) -> dict:
+    """``{"als.factors": 64}`` → ``{"als": {"factors": 64}}``."""
+    out: dict = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+def sample_trials(trials: int, seed: int = 0) -> list[dict[str, object]]:
+    """The current settings first, then seeded random points of ``SPACE``."""
+    rng = np.random.default_rng(seed)
+    points: list[dict[str, object]] = [{}]
+    for _ in range(trials - 1):
+        points.append({key: values[rng.integers(len(values))] for key, values in SPACE.items()})
+    return points
+
+
+def budget_seconds(config: TrainConfig, n_events: int) -> float:
+    configured = config.selection.budget_seconds
+    return float(configured) if configured is not None else 20.0 + 20.0 * n_events / 1e6
+
+
+def labelled_windows(data: Dataset, config: TrainConfig) -> list[Split]:
+    """Up to ``selection.windows`` splits before the holdout, newest first; a window without a
+    judged customer ends the list."""
+    cutoff = resolve_cutoff(data, config)
+    length = float(data.time.max()) - cutoff
+    windows = []
+    for back in range(1, config.selection.windows + 1):
+        end, start = cutoff - (back - 1) * length, cutoff - back * length
+        if start <= float(data.time.min()):
+            break
+        split = split_by_time(data.select(data.time < end), start, config.selection.max_users, config.selection.seed)
+        if len(split.users) == 0:
+            break
+        windows.append(split)
+    return windows
+
+
+class Judge:
+    """NDCG@k of score rows on one split, per mode, for customers in ``split.users`` order."""
+
+    def __init__(self, split: Split, k: int) -> None:
+        self.split, self.k = split, k
+
+    def ndcg(self, scores: np.ndarray, mode: str) -> float:
+        exclude = self.split.bought_before if mode == "new_items" else None
+        return self.lists_ndcg(top_n(scores, self.k, exclude)[0], mode)
+
+    def lists_ndcg(self, ids: np.ndarray, mode: str) -> float:
+        return ranking_metrics(ids, self.split.relevant[mode], k=self.k)[f"ndcg@{self.k}"]
+
+
+def signal_parts(split: Split, config: TrainConfig) -> dict[str, np.ndarray]:
+    """Each signal's scaled scores for the split's customers, fitted as of its cut-off."""
+    models = fit_models(split.train, config, now=split.cutoff)
+    history = UserHistory.of(split.users, models.confidence, models.purchases)
+    return {name: scale_rows(np.asarray(scorer.score_users(history), np.float32))
+            for name, scorer in signals(models).items()}
+
+
+def search_als(judge: Judge, config: TrainConfig, seconds: float) -> tuple[dict, list[dict]]:
+    """The best point of the ALS search by ALS's own NDCG in new-items mode, and every trial."""
+    deadline = time.monotonic() + seconds
+    trials = []
+    for point in sample_trials(config.selection.als_trials, config.selection.seed):
+        if trials and time.monotonic() > deadline:
+            break
+        trial = merge(config, nested(point))
+        confidence, purchases = interaction_matrices(judge.split.train, judge.split.cutoff, trial.interactions)
+        als = ALSModel(**vars(trial.als)).fit(confidence)
+        scores = np.asarray(als.score_users(UserHistory.of(judge.split.users, confidence, purchases)), np.float32)
+        trials.append({"settings": point, "ndcg_als_new_items": round(judge.ndcg(scores, "new_items"), 5)})
+    best = max(trials, key=lambda trial: trial["ndcg_als_new_items"])
+    return best["settings"], trials
+
+
+def choose_purchase_decay(judge: Judge, config: TrainConfig) -> tuple[float | None, dict]:
+    """The purchase half-life under which "buy again" alone ranks the judging window best."""
+    split = judge.split
+    popularity = scale_rows(fit_popularity(split.train, split.cutoff, config.popularity_half_life_days).scores_[None, :])
+    tried = {}
+    for half_life in PURCHASE_HALF_LIVES:
+        interactions = merge(config.interactions, {"purchase_half_life_days": half_life})
+        purchases = interaction_matrices(split.train, split.cutoff, interactions)[1][split.users]
+        scores = scale_rows(purchases.toarray().astype(np.float32)) + 1e-3 * popularity
+        tried[str(half_life)] = round(judge.ndcg(scores, "all_purchases"), 5)
+    best = max(PURCHASE_HALF_LIVES, key=lambda h: tried[str(h)])
+    return best, tried
+
+
+def tune_blend(judge: Judge, parts: dict[str, np.ndarray], mode: str) -> tuple[dict[str, float], float, dict]:
+    """Coordinate ascent from the best single signal; returns the weights, their NDCG and every
+    single signal's NDCG."""
+    def ndcg(weights: dict[str, float]) -> float:
+        return judge.ndcg(sum(w * parts[name] for name, w in weights.items() if w), mode)
+
+    names = [name for name in BLEND_SIGNALS if name in parts]
+    singles = {name: ndcg(SINGLE.get(name, {name: 1.0})) for name in names}
+    start = max(names, key=lambda name: singles[name])
+    weights = {name: 0.0 for name in names} | dict(SINGLE.get(start, {start: 1.0}))
+    score = singles[start]
+    for _ in range(2):
+        for name in names:
+            if name == start:
+                continue
+            for value in BLEND_GRID:
+                trial = {**weights, name: value}
+                trial_score = ndcg(trial)
+                if trial_score > score + 1e-6:
+                    weights, score = trial, trial_score
+    return {n: w for n, w in weights.items() if w}, score, {n: round(s, 5) for n, s in singles.items()}
+
+
+def _windows_for(splits: list[Split], config: TrainConfig) -> list[LabelledWindow]:
+    out = []
+    for split in splits:
+        models = fit_models(split.train, config, now=split.cutoff)
+        out.append(LabelledWindow(ranking_inputs(split.train, models, config), split.users, split.relevant))
+    return out
+
+
+def choose_rankers(windows: list[Split], config: TrainConfig, blend_ndcg: dict[str, float]) -> tuple[dict, dict]:
+    """Per mode, a ranker trained on the older windows and judged on the newest against the tuned
+    blend; a winner is refitted on every window. Needs two windows or more."""
+    if len(windows) < 2 or not config.ranker.enabled:
+        reason = "disabled" if not config.ranker.enabled else "fewer than 2 labelled windows before the holdout"
+        return {}, {mode: {"used": False, "reason": reason} for mode in MODES}
+    labelled = _windows_for(windows, config)
+    judge = Judge(windows[0], config.evaluation.k)
+    rankers, report = {}, {}
+    for mode in MODES:
+        per_mode = [LabelledWindow(w.inputs, w.users, w.relevant[mode]) for w in labelled]
+        weights = config.blend[mode]
+        trial = fit_ranker(per_mode[1:], weights, mode, seed=config.selection.seed)
+        ids = ranked_lists(per_mode[0].inputs, trial, windows[0].users, weights, mode, config.evaluation.k)
+        score = judge.lists_ndcg(ids, mode)
+        gain = score / blend_ndcg[mode] - 1.0 if blend_ndcg[mode] > 0 else float("inf")
+        used = gain > config.ranker.min_gain
+        report[mode] = {"used": used, "ndcg": round(score, 5), "blend_ndcg": round(blend_ndcg[mode], 5),
+                        "gain": round(gain, 4)}
+        if used:
+            rankers[mode] = fit_ranker(per_mode, weights, mode, seed=config.selection.seed)
+            report[mode] |= {"trees": rankers[mode].n_trees_, "importance": dict(list(rankers[mode].importance().items())[:12])}
+    return rankers, report
+
+
+def select(data: Dataset, config: TrainConfig) -> Selection:
+    """Choose the settings, blend and re-rankers for ``data`` (see the module docstring)."""
+    if not config.selection.enabled:
+        return Selection(config, report={"enabled": False})
+    started = time.monotonic()
+    windows = labelled_windows(data, config)
+    if not windows:
+        return Selection(config, report={"enabled": True, "skipped": "no labelled window before the holdout"})
+    judge = Judge(windows[0], config.evaluation.k)
+    budget = budget_seconds(config, len(data.time))
+    point, trials = search_als(judge, config, budget)
+    chosen = merge(config, nested(point))
+    half_life, decays = choose_purchase_decay(judge, chosen)
+    chosen = merge(chosen, {"interactions": {"purchase_half_life_days": half_life}})
+    parts = signal_parts(judge.split, chosen)
+    blend, blend_ndcg, singles = {}, {}, {}
+    for mode in MODES:
+        blend[mode], blend_ndcg[mode], singles[mode] = tune_blend(judge, parts, mode)
+    chosen = merge(chosen, {"blend": blend})
+    rankers, ranker_report = choose_rankers(windows, chosen, blend_ndcg)
+    report = {
+        "enabled": True,
+        "windows": [{"cutoff": float(w.cutoff), "customers": int(len(w.users))} for w in windows],
+        "budget_seconds": round(budget, 1),
+        "als_trials": trials,
+        "purchase_half_life_days": {"tried": decays, "chosen": half_life},
+        "singles": singles,
+        "blend": {mode: {"weights": blend[mode], "ndcg": round(blend_ndcg[mode], 5)} for mode in MODES},
+        "ranker": ranker_report,
+        "chosen": {mode: "ranker" if mode in rankers else "blend" for mode in MODES},
+        "settings": {**nested(point), "interactions": {**nested(point).get("interactions", {}),
+                                                         "purchase_half_life_days": half_life}, "blend": blend},
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    return Selection(chosen, rankers, report)
+
+
+def report_text(report: dict) -> str:
+    """The selection report as a few readable lines (``vitrine tune``)."""
+    if not report.get("enabled") or "skipped" in report:
+        return f"selection: {report.get('skipped', 'disabled')}"
+    lines = ["ALS trials (judging window NDCG, new items), in order tried:"]
+    lines += [f"  {t['ndcg_als_new_items']:.4f}  {t['settings'] or 'current settings'}" for t in report["als_trials"]]
+    decay = report["purchase_half_life_days"]
+    lines.append(f"buy-again purchase half-life: {decay['chosen']} (tried {decay['tried']})")
+    for mode in MODES:
+        singles = ", ".join(f"{name} {value:.4f}" for name, value in report["singles"][mode].items())
+        lines.append(f"{mode}: single signals {singles}")
+        lines.append(f"  blend {report['blend'][mode]['ndcg']:.4f} with {report['blend'][mode]['weights']}")
+        ranker = report["ranker"][mode]
+        if "ndcg" in ranker:
+            lines.append(f"  ranker {ranker['ndcg']:.4f} ({ranker['gain']:+.1%} against the blend): "
+                         f"{'used' if ranker['used'] else 'not used'}")
+        else:
+            lines.append(f"  ranker not tried: {ranker['reason']}")
+    lines.append(f"chosen settings: {report['settings']}")
+    return "\n".join(lines)
