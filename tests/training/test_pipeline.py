@@ -1,11 +1,12 @@
 """The training job end to end on the demo store: evaluate, publish, refuse bad input."""
 import json
 
+import numpy as np
 import pytest
 
 from bundle import load_artifacts
 from cli import main
-from training.config import TrainConfig
+from training.config import TrainConfig, config_from_dict
 from training.demo import write_demo_store
 from training.pipeline import TrainInput, train
 from bundle.publish import list_versions, read_current
@@ -152,3 +153,27 @@ def test_a_full_disk_fails_in_one_line_and_leaves_no_staging_folder(demo_files, 
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and error[0].endswith("users.npy: No space left on device")
     assert [path.name for path in models.iterdir()] == [".lock"] and read_current(models) is None
+
+
+def test_manifest_records_the_selection_and_the_holdout_judges_what_was_chosen(trained):
+    manifest = trained[1]
+    selection = manifest["selection"]
+    assert selection["enabled"] and selection["als_trials"][0]["settings"] == {}
+    for mode in ("new_items", "all_purchases"):
+        assert manifest["config"]["blend"][mode] == selection["blend"][mode]["weights"]
+        assert ("ranker" in manifest["metrics"][mode]) == (selection["chosen"][mode] == "ranker")
+    assert manifest["candidates"] == selection["chosen"]["new_items"]
+
+
+def test_a_kept_ranker_orders_the_stored_candidates(demo_files, tmp_path):
+    events, catalog = demo_files
+    config = config_from_dict({"ranker": {"min_gain": -1.0}})  # keep the ranker whatever it scores
+    manifest = train(TrainInput(events, catalog), config, tmp_path, run_evaluation=False, progress=False)
+    assert manifest["candidates"] == "ranker" and manifest["selection"]["chosen"]["new_items"] == "ranker"
+    model = load_artifacts(tmp_path / manifest["version"]).model
+    candidates = model.candidates
+    for user in range(0, len(model.user_ids), 37):
+        items, scores, sources = candidates.row(user)
+        assert len(items) and np.all(np.diff(scores) <= 0) and np.all((scores > 0) & (scores <= 1))
+        assert not np.isin(items, model.purchases[user].indices).any()
+        assert set(sources) <= set(manifest["config"]["blend"]["new_items"]) | {"popularity"}
