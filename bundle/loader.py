@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.als import ALSModel
-from recommender.ann import VectorIndex
+from recommender.ann import ExactIndex, VectorIndex
 from recommender.candidates import ItemNeighbours, UserCandidates
 from recommender.copurchase import CoPurchaseModel
 from recommender.ease import EASEModel
@@ -89,13 +89,11 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
         popularity=PopularityModel.from_arrays(_load_npz(folder / "popularity.npz")),
         trending=PopularityModel.from_arrays(_load_npz(folder / "trending.npz")),
         item_knn=ItemKNNModel.from_arrays(_load_npz(folder / "item_knn.npz"), **settings["item_knn"]),
-        ease=_load_ease(folder / "ease.npy", settings["ease"]),
+        ease=_load_ease(folder, settings["ease"], len(item_ids)),
         confidence=sp.load_npz(folder / "confidence.npz").tocsr(),
         purchases=sp.load_npz(folder / "purchases.npz").tocsr(),
-        indexes={
-            name: VectorIndex.load(index_path(folder, name), dim, metric, manifest["annoy"][name]["search_k"])
-            for name, metric in INDEXES.items()
-        },
+        indexes=_load_indexes(folder, manifest["annoy"], dim, {"items": item_factors, "users": user_factors,
+                                                              "items_dot": item_factors}),
         blend_weights=settings["blend"],
         interactions=interaction_config(settings["interactions"]),
         scoring=manifest["scoring"]["method"],
@@ -128,11 +126,21 @@ def _load_optional_csr(path: Path) -> sp.csr_matrix | None:
     return sp.load_npz(path).tocsr() if path.exists() else None
 
 
-def _load_ease(path: Path, settings: dict[str, Any]) -> EASEModel | None:
-    """EASE is only trained for small catalogs; its dense weights are memory-mapped."""
-    if not path.exists():
+def _load_ease(folder: Path, settings: dict[str, Any], n_items: int) -> EASEModel | None:
+    """EASE's dense weights over the catalog's head, memory-mapped; ``None`` when not trained."""
+    if not (folder / "ease.npy").exists():
         return None
-    return EASEModel.from_arrays({"weights": np.load(path, mmap_mode="r", allow_pickle=False)}, **settings)
+    arrays = {name: np.load(folder / file, mmap_mode="r", allow_pickle=False)
+              for name, file in (("weights", "ease.npy"), ("items", "ease_items.npy"))}
+    return EASEModel.from_arrays(arrays, n_items=n_items, **settings)
+
+
+def _load_indexes(folder: Path, report: dict, dim: int, vectors: dict[str, np.ndarray]) -> dict:
+    """Each Annoy index memory-mapped, or exact search over the factors where training found Annoy
+    could not reach its recall target (``search: exact`` in the manifest)."""
+    return {name: ExactIndex(vectors[name], metric) if report[name].get("search") == "exact"
+            else VectorIndex.load(index_path(folder, name), dim, metric, report[name]["search_k"])
+            for name, metric in INDEXES.items()}
 
 
 def _check_shapes(folder: Path, model: ServingModel) -> None:
@@ -144,6 +152,7 @@ def _check_shapes(folder: Path, model: ServingModel) -> None:
         "purchases.npz": model.purchases.shape == (n_users, n_items),
         "last_purchase.npz": model.last_purchase is None or model.last_purchase.shape == (n_users, n_items),
         "popularity.npz": len(model.popularity.scores_) == n_items,
+        "ease.npy": model.ease is None or model.ease.consistent_with(n_items),
         "item_category.npy": len(model.item_category) == n_items,
         "items.ann": model.indexes["items"].n_items_ == n_items,
         "users.ann": model.indexes["users"].n_items_ == n_users,

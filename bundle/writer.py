@@ -42,6 +42,7 @@ def write_model(folder: Path, *, user_ids: np.ndarray, item_ids: np.ndarray, cat
         np.savez(folder / f"{name}.npz", **model.to_arrays())
     if ease is not None:
         np.save(folder / "ease.npy", ease.weights_)
+        np.save(folder / "ease_items.npy", ease.items_)
     for name, matrix in (("confidence", confidence), ("purchases", purchases), ("last_purchase", last_purchase)):
         sp.save_npz(folder / f"{name}.npz", matrix, compressed=False)
 

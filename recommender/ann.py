@@ -77,9 +77,13 @@ class VectorIndex:
         for i, row in enumerate(vectors):
             index.add_item(i, row.tolist())  # Annoy reads a list faster than numpy scalars
         index.build(self.n_trees, n_jobs=self.n_jobs)
-        if path is not None:
-            index.save(os.fspath(path))  # raises OSError (e.g. no space left) and maps the file back
         self._set_index(index, vectors.shape[1])
+        return self if path is None else self.save(path)
+
+    def save(self, path: str | os.PathLike[str]) -> VectorIndex:
+        """Write the built index in one write and memory-map it from there (raises OSError)."""
+        self._check_built()
+        self.index_.save(os.fspath(path))
         return self
 
     @classmethod
@@ -149,6 +153,31 @@ class VectorIndex:
     def _check_built(self) -> None:
         if not hasattr(self, "index_"):
             raise NotFittedError(self)
+
+
+class ExactIndex:
+    """Exact search with :class:`VectorIndex`'s query methods: what serving uses for an index
+    whose Annoy search could not reach its recall target for less work than a linear scan."""
+
+    def __init__(self, vectors: np.ndarray, metric: Metric) -> None:
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+        self.metric = metric
+        vectors = np.asarray(vectors, dtype=np.float32)
+        self.vectors_ = normalize_rows(vectors) if metric == "angular" else vectors
+        self.n_items_, self.dim_ = vectors.shape
+
+    def query_vector(self, vec: np.ndarray, n: int, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        vec = np.asarray(vec, dtype=np.float32)
+        if vec.shape != (self.dim_,) or not np.all(np.isfinite(vec)):
+            raise ValueError(f"vec must be a finite vector of length {self.dim_}, got shape {vec.shape}")
+        query = normalize_rows(vec) if self.metric == "angular" else vec
+        return exact_top_n(query, self.vectors_, n, exclude)
+
+    def query_item(self, i: int, n: int, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        if not 0 <= i < self.n_items_:
+            raise UnknownItemError(f"row {i} is not in the index (0..{self.n_items_ - 1})")
+        return exact_top_n(self.vectors_[i], self.vectors_, n, np.append(_check_ids(exclude), i))
 
 
 def normalize_rows(x: np.ndarray) -> np.ndarray:

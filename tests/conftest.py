@@ -45,12 +45,12 @@ def demo_version(demo_store, tmp_path_factory):
     from bundle.loader import load_artifacts
     from bundle.writer import write_manifest
     from training.artifacts import write_artifacts
-    from training.config import TrainConfig
+    from training.config import config_from_dict
     from training.dataset import build_dataset
     from training.models import fit_models
 
     folder = tmp_path_factory.mktemp("version")
-    config = TrainConfig()
+    config = config_from_dict({"annoy": {"target_recall": 0.9}})  # all three Annoy indexes serve
     data = build_dataset(demo_store.events, demo_store.catalog)
     models = fit_models(data, config, now=data.end_time)
     manifest = {"version": "test-version", "config": config.to_dict()}

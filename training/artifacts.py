@@ -7,6 +7,7 @@ timing both; the files themselves are written by :mod:`bundle.writer`.
 from __future__ import annotations
 
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from .dataset import Dataset, last_purchase_ages
 from .models import FittedModels, signals
 from .ranking import ranked_candidates, ranking_inputs
 
+log = logging.getLogger(__name__)
+
 
 def _recall(index: VectorIndex, name: str, models: FittedModels, sample: np.ndarray) -> float:
     items, users = models.als.item_factors_, models.als.user_factors_
@@ -34,25 +37,45 @@ def _recall(index: VectorIndex, name: str, models: FittedModels, sample: np.ndar
     return recall_at_k(index, users if name == "users" else items, sample, k=10)
 
 
+def _tune_search_k(index: VectorIndex, name: str, models: FittedModels, sample: np.ndarray, config: TrainConfig) -> dict:
+    """Double ``search_k`` until recall@10 against exact search reaches the target, stopping
+    early when a doubling gains less than ``config.annoy.min_gain`` or the next step would inspect
+    more than a linear scan (``search_k`` above the number of vectors). Returns the manifest's
+    report: ``search`` is ``"exact"``, with the ``reason``, when the target was missed."""
+    limit, search_k, previous = index.n_items_, config.annoy.n_trees * 10, -1.0
+    tried = []
+    while True:
+        index.search_k = min(search_k, limit)
+        recall = float(_recall(index, name, models, sample))
+        tried.append([index.search_k, round(recall, 4)])
+        if recall >= config.annoy.target_recall:
+            return {**index.meta(), "search": "annoy", "recall@10": round(recall, 4), "tried": tried}
+        if index.search_k >= limit:
+            reason = f"recall@10 {recall:.3f} at search_k {index.search_k}, a linear scan's work"
+            break
+        if recall - previous < config.annoy.min_gain:
+            reason = f"recall@10 stopped improving at {recall:.3f} (search_k {index.search_k})"
+            break
+        previous, search_k = recall, search_k * 2
+    return {**index.meta(), "search": "exact", "reason": f"{reason}; below the target {config.annoy.target_recall}",
+            "annoy_recall@10": round(recall, 4), "recall@10": 1.0, "tried": tried}
+
+
 def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> tuple[dict, dict[str, VectorIndex]]:
-    """Write the three Annoy indexes; raise each one's ``search_k`` until recall@10 against exact
-    search reaches ``config.annoy.target_recall`` (or the whole index is searched). Returns the
-    manifest's report and the indexes."""
+    """Build the three Annoy indexes, tune each one's ``search_k`` (:func:`_tune_search_k`).
+    Only the indexes that serve are written. Returns the manifest's report and the indexes."""
     rng = np.random.default_rng(0)
     sources = {"items": models.als.item_factors_, "users": models.als.user_factors_, "items_dot": models.als.item_factors_}
     report, indexes = {}, {}
     for name, metric in INDEXES.items():
         vectors = sources[name]
-        index = VectorIndex(metric=metric, n_trees=config.annoy.n_trees).build(vectors, index_path(folder, name))
+        index = VectorIndex(metric=metric, n_trees=config.annoy.n_trees).build(vectors)
         sample = rng.choice(len(vectors), size=min(config.annoy.recall_queries, len(vectors)), replace=False)
-        search_k = config.annoy.n_trees * 10
-        while True:
-            index.search_k = search_k
-            recall = _recall(index, name, models, sample)
-            if recall >= config.annoy.target_recall or search_k >= config.annoy.n_trees * len(vectors):
-                break
-            search_k *= 2
-        report[name] = {**index.meta(), "recall@10": round(float(recall), 4)}
+        report[name] = _tune_search_k(index, name, models, sample, config)
+        if report[name]["search"] == "exact":
+            log.warning("Annoy index %s: exact search instead (%s)", name, report[name]["reason"])
+        else:
+            index.save(index_path(folder, name))
         indexes[name] = index
     return report, indexes
 
@@ -75,9 +98,11 @@ def _item_neighbours(models: FittedModels, config: TrainConfig, index: VectorInd
     return nearest_items(models.als.item_factors_, config.item_neighbours, index if method == "annoy" else None)
 
 
-def _scoring_choice(models: FittedModels, index: VectorIndex) -> dict:
+def _scoring_choice(models: FittedModels, index: VectorIndex, search: str) -> dict:
     """Exact dot products or Annoy (the ``items_dot`` ``index``) for per-user top-N, decided by
-    timing both on these vectors."""
+    timing both on these vectors; exact when the index missed its recall target (``search``)."""
+    if search == "exact":
+        return {"method": "exact", "measurement": None}
     measurement = measure_exact_vs_annoy(models.als.item_factors_, models.als.user_factors_, n=10, n_queries=200,
                                          index=index)
     return {"method": choose_scoring(measurement), "measurement": measurement}
@@ -103,9 +128,10 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
         annoy, indexes = _build_indexes(folder, models, config)
         if candidates is not None:
             write_lists(folder, candidates.result())
-    scoring = _scoring_choice(models, indexes["items_dot"])
+    scoring = _scoring_choice(models, indexes["items_dot"], annoy["items_dot"]["search"])
     if config.item_neighbours:
-        write_lists(folder, _item_neighbours(models, config, indexes["items"], scoring["method"]))
+        method = scoring["method"] if annoy["items"]["search"] == "annoy" else "exact"
+        write_lists(folder, _item_neighbours(models, config, indexes["items"], method))
     return {
         **format_fields(),
         "trained_at": pd.Timestamp.now(tz="UTC").isoformat(),

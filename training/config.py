@@ -61,6 +61,7 @@ class AnnoyConfig:
     n_trees: int = 50
     recall_queries: int = 300
     target_recall: float = 0.95
+    min_gain: float = 0.01  # a doubling of search_k that gains less recall ends the search
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def fit_popularity(data: Dataset, now: float, half_life_days: float) -> Populari
 
 
 def fit_models(data: Dataset, config: TrainConfig, now: float) -> FittedModels:
-    """Fit the served models; EASE too when the catalog is small enough for its dense matrix."""
+    """Fit the served models; EASE over the ``ease.max_items`` most-bought items (0: no EASE)."""
     confidence, purchases = interaction_matrices(data, now, config.interactions)
     models = FittedModels(
         now=now,
@@ -52,7 +52,7 @@ def fit_models(data: Dataset, config: TrainConfig, now: float) -> FittedModels:
         trending=fit_popularity(data, now, config.trending_half_life_days),
         item_knn=ItemKNNModel(**vars(config.item_knn)).fit(confidence),
     )
-    if data.n_items <= config.ease.max_items:
+    if config.ease.max_items > 0:
         models.ease = EASEModel(**vars(config.ease)).fit(confidence)
     return models
 

@@ -161,3 +161,18 @@ def test_measurement_and_choice() -> None:
     assert choose_scoring({"exact_us": 100.0, "annoy_us": 90.0}) == "exact"
     assert choose_scoring({"exact_us": 100.0, "annoy_us": 10.0}) == "annoy"
     assert exact_scoring_threshold(16, sizes=(500, 2_000), n_queries=20) in (0, 500, 2_000)
+
+
+def test_exact_index_answers_like_exact_search_with_the_index_interface(rng):
+    from recommender.ann import ExactIndex, exact_top_n, normalize_rows
+
+    vectors = rng.normal(size=(300, 8)).astype(np.float32)
+    angular = ExactIndex(vectors, "angular")
+    ids, cosines = angular.query_item(5, 10, exclude=np.array([7]))
+    expected, _ = exact_top_n(normalize_rows(vectors[5]), normalize_rows(vectors), 10, np.array([7, 5]))
+    np.testing.assert_array_equal(ids, expected)
+    assert 5 not in ids and 7 not in ids and np.all(cosines <= 1.0 + 1e-6)
+    dot_ids, _ = ExactIndex(vectors, "dot").query_vector(vectors[0], 4)
+    np.testing.assert_array_equal(dot_ids, np.argsort(-(vectors @ vectors[0]), kind="stable")[:4])
+    with pytest.raises(ValueError):
+        angular.query_vector(np.zeros(3), 2)

@@ -177,3 +177,20 @@ def test_a_kept_ranker_orders_the_stored_candidates(demo_files, tmp_path):
         assert len(items) and np.all(np.diff(scores) <= 0) and np.all((scores > 0) & (scores <= 1))
         assert not np.isin(items, model.purchases[user].indices).any()
         assert set(sources) <= set(manifest["config"]["blend"]["new_items"]) | {"popularity"}
+
+
+def test_an_index_that_misses_its_recall_target_within_a_linear_scan_is_served_exactly(trained):
+    models_dir, manifest = trained
+    n_items = manifest["data"]["items"]
+    for name, report in manifest["annoy"].items():
+        assert all(search_k <= report["n_items"] for search_k, _ in report["tried"]), name
+    report = manifest["annoy"]["items_dot"]  # 150 items: 0.92 at search_k 150, below the 0.95 target
+    assert report["search"] == "exact" and "linear scan" in report["reason"]
+    assert report["tried"][-1][0] == n_items and report["annoy_recall@10"] < 0.95
+    folder = models_dir / manifest["version"]
+    assert not (folder / "items_dot.ann").exists() and (folder / "items.ann").exists()
+    model = load_artifacts(folder).model
+    assert type(model.indexes["items_dot"]).__name__ == "ExactIndex" and model.scoring == "exact"
+    vector = model.als.item_factors_[3]
+    ids, scores = model.indexes["items_dot"].query_vector(vector, 5)
+    np.testing.assert_array_equal(ids, np.argsort(-(model.als.item_factors_ @ vector), kind="stable")[:5])
