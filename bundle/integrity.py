@@ -62,8 +62,9 @@ def check_values(folder: Path, model: ServingModel) -> None:
     }
     if model.ease is not None:
         finite["ease.npy"] = model.ease.weights_
-    if model.candidates is not None:  # rows end early with item -1
-        finite["candidate_scores.npy"] = model.candidates.scores[np.asarray(model.candidates.items) >= 0]
+    for lists, prefix in ((model.candidates, "candidate"), (model.repeat_candidates, "repeat")):
+        if lists is not None:  # rows end early with item -1
+            finite[f"{prefix}_scores.npy"] = lists.scores[np.asarray(lists.items) >= 0]
     if model.neighbours is not None:
         finite["neighbour_cosines.npy"] = model.neighbours.cosines[np.asarray(model.neighbours.ids) >= 0]
     for name, values in finite.items():
@@ -72,8 +73,9 @@ def check_values(folder: Path, model: ServingModel) -> None:
     ids = {"item_category.npy": (model.item_category, len(model.category_names), 0),
            "confidence.npz": (model.confidence.indices, n_items, 0),
            "purchases.npz": (model.purchases.indices, n_items, 0)}
-    if model.candidates is not None:
-        ids["candidate_items.npy"] = (model.candidates.items, n_items, -1)
+    for lists, prefix in ((model.candidates, "candidate"), (model.repeat_candidates, "repeat")):
+        if lists is not None:
+            ids[f"{prefix}_items.npy"] = (lists.items, n_items, -1)
     if model.neighbours is not None:
         ids["neighbour_ids.npy"] = (model.neighbours.ids, n_items, -1)
     for name, (values, limit, lowest) in ids.items():

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from recommender.als import ALSModel
 from recommender.ann import ExactIndex, VectorIndex
-from recommender.candidates import ItemNeighbours, UserCandidates
+from recommender.candidates import ItemNeighbours, RepeatCandidates, UserCandidates
 from recommender.copurchase import CoPurchaseModel
 from recommender.ease import EASEModel
 from recommender.engine import ServingModel
@@ -99,6 +99,7 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
         scoring=manifest["scoring"]["method"],
         last_purchase=_load_optional_csr(folder / "last_purchase.npz"),
         candidates=_load_lists(folder, UserCandidates),
+        repeat_candidates=_load_lists(folder, RepeatCandidates),
         neighbours=_load_lists(folder, ItemNeighbours),
     )
 
@@ -113,7 +114,7 @@ def _load_npz(path: Path) -> dict[str, np.ndarray]:
         return dict(arrays)
 
 
-def _load_lists(folder: Path, kind: type[UserCandidates] | type[ItemNeighbours]):
+def _load_lists(folder: Path, kind: type[UserCandidates] | type[RepeatCandidates] | type[ItemNeighbours]):
     """Lists stored at training time, memory-mapped; ``None`` when training kept none."""
     paths = {name: folder / f"{name}.npy" for name in kind.ARRAYS}
     if not all(path.exists() for path in paths.values()):
@@ -158,6 +159,7 @@ def _check_shapes(folder: Path, model: ServingModel) -> None:
         "users.ann": model.indexes["users"].n_items_ == n_users,
         "items_dot.ann": model.indexes["items_dot"].n_items_ == n_items,
         "candidate_*.npy": model.candidates is None or model.candidates.consistent_with(n_users, n_items),
+        "repeat_*.npy": model.repeat_candidates is None or model.repeat_candidates.consistent_with(n_users, n_items),
         "neighbour_*.npy": model.neighbours is None or model.neighbours.consistent_with(n_items),
     }
     broken = [name for name, ok in checks.items() if not ok]

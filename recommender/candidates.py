@@ -64,9 +64,17 @@ class UserCandidates:
         return cls(*(arrays[name] for name in cls.ARRAYS))
 
 
+class RepeatCandidates(UserCandidates):
+    """Each user's best items *including* what they bought before (the ``all_purchases`` mode):
+    the stored answer of replenishment placements and ``export --include-purchased``."""
+
+    ARRAYS = ("repeat_items", "repeat_scores", "repeat_sources", "repeat_source_names")
+
+
 def precompute_candidates(blend: BlendModel, interactions: sp.csr_matrix, purchases: sp.csr_matrix, k: int,
-                          n_jobs: int = 2) -> UserCandidates:
-    """The best ``k`` items of every user (row) by ``blend``, leaving out what each one bought.
+                          n_jobs: int = 2, exclude_purchased: bool = True) -> UserCandidates:
+    """The best ``k`` items of every user (row) by ``blend``, leaving out what each one bought
+    (``RepeatCandidates`` keeping them when not ``exclude_purchased``).
 
     Batches of ``BATCH_USERS`` (small enough to stay in cache) run on ``n_jobs`` threads with one
     BLAS thread each: the products and partitions release the GIL."""
@@ -78,18 +86,20 @@ def precompute_candidates(blend: BlendModel, interactions: sp.csr_matrix, purcha
     sources = np.empty((n_users, k), dtype=np.int8)
     with threadpool_limits(1):
         Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(_best_of_batch)(blend, interactions, purchases, rows, names, (items, scores, sources))
+            delayed(_best_of_batch)(blend, interactions, purchases, rows, names, (items, scores, sources),
+                                    exclude_purchased)
             for rows in batches)
-    return UserCandidates(items, scores, sources, names)
+    return (UserCandidates if exclude_purchased else RepeatCandidates)(items, scores, sources, names)
 
 
 def _best_of_batch(blend: BlendModel, interactions: sp.csr_matrix, purchases: sp.csr_matrix, rows: np.ndarray,
-                   names: np.ndarray, out: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+                   names: np.ndarray, out: tuple[np.ndarray, np.ndarray, np.ndarray], exclude_purchased: bool) -> None:
     """Score one batch and write its rows of ``out`` (items, scores, source codes into ``names``)."""
     history = UserHistory.of(rows, interactions, purchases)
     blended = blend.score(history)
-    bought = history.purchases
-    blended.total[np.repeat(np.arange(len(rows)), np.diff(bought.indptr)), bought.indices] = -np.inf
+    if exclude_purchased:
+        bought = history.purchases
+        blended.total[np.repeat(np.arange(len(rows)), np.diff(bought.indptr)), bought.indices] = -np.inf
     items, scores = top_n(blended.total, out[0].shape[1])
     sources = blended.strongest(np.broadcast_to(np.arange(len(rows))[:, None], items.shape), np.maximum(items, 0))
     out[0][rows], out[1][rows] = items, scores

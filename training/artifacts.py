@@ -22,7 +22,7 @@ from recommender.candidates import ItemNeighbours, UserCandidates, nearest_items
 from recommender.profiles import CustomerProfiles
 from recommender.ranker import LambdaRanker
 
-from .config import TrainConfig
+from .config import MODES, TrainConfig
 from .dataset import Dataset, last_purchase_ages
 from .models import FittedModels, signals
 from .ranking import ranked_candidates, ranking_inputs
@@ -81,15 +81,20 @@ def _build_indexes(folder: Path, models: FittedModels, config: TrainConfig) -> t
 
 
 def _user_candidates(data: Dataset, models: FittedModels, config: TrainConfig,
-                     ranker: LambdaRanker | None) -> UserCandidates:
-    """Every user's best ``config.user_candidates`` new items: by the learned ``ranker`` when
-    selection kept one for new items, else by the ``new_items`` blend."""
+                     rankers: dict[str, LambdaRanker]) -> list[UserCandidates]:
+    """Every user's best ``config.user_candidates`` items per mode (new items; with past purchases):
+    by the learned ranker where selection kept one for the mode, else by the mode's blend."""
     available = signals(models)
-    weights = {name: w for name, w in config.blend["new_items"].items() if name in available}
-    if ranker is not None:
-        return ranked_candidates(ranking_inputs(data, models, config), ranker, weights, config.user_candidates)
-    return precompute_candidates(BlendModel(available, weights), models.confidence, models.purchases,
-                                 config.user_candidates)
+    inputs = ranking_inputs(data, models, config) if rankers else None
+    lists = []
+    for mode in MODES:
+        weights = {name: w for name, w in config.blend[mode].items() if name in available}
+        if mode in rankers:
+            lists.append(ranked_candidates(inputs, rankers[mode], weights, config.user_candidates, mode))
+        else:
+            lists.append(precompute_candidates(BlendModel(available, weights), models.confidence, models.purchases,
+                                               config.user_candidates, exclude_purchased=mode == "new_items"))
+    return lists
 
 
 def _item_neighbours(models: FittedModels, config: TrainConfig, index: VectorIndex, method: str) -> ItemNeighbours:
@@ -114,7 +119,7 @@ def _catalog_records(catalog: pd.DataFrame) -> list[dict]:
 
 def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: FittedModels,
                     config: TrainConfig, manifest: dict, profiles: CustomerProfiles | None = None,
-                    ranker: LambdaRanker | None = None) -> dict:
+                    rankers: dict[str, LambdaRanker] | None = None) -> dict:
     """Write every file of a version into ``folder``; returns what the manifest must add."""
     added = {"profiles": save_profiles(folder, profiles)} if profiles is not None else {}
     write_model(folder, user_ids=data.user_ids, item_ids=data.item_ids, category_names=data.category_names,
@@ -124,10 +129,11 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
                 last_purchase=last_purchase_ages(data, models.now))
     write_catalog(folder, _catalog_records(catalog))
     with ThreadPoolExecutor(1) as pool:  # Annoy builds on one core and releases the GIL: score users beside it
-        candidates = pool.submit(_user_candidates, data, models, config, ranker) if config.user_candidates else None
+        candidates = pool.submit(_user_candidates, data, models, config, rankers or {}) if config.user_candidates else None
         annoy, indexes = _build_indexes(folder, models, config)
         if candidates is not None:
-            write_lists(folder, candidates.result())
+            for lists in candidates.result():
+                write_lists(folder, lists)
     scoring = _scoring_choice(models, indexes["items_dot"], annoy["items_dot"]["search"])
     if config.item_neighbours:
         method = scoring["method"] if annoy["items"]["search"] == "annoy" else "exact"
@@ -139,6 +145,7 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
         "annoy": annoy,
         "scoring": scoring,
         "blend": config.blend,
-        "candidates": "ranker" if ranker is not None and config.user_candidates else "blend",
+        "candidates": {mode: "ranker" if mode in (rankers or {}) else "blend" for mode in MODES}
+        if config.user_candidates else None,
         **added,
     }

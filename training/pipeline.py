@@ -130,7 +130,7 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
         }
         with timer.stage("artifacts"):
             manifest |= write_artifacts(staged, data, catalog, models, config, manifest, profiles=profiles,
-                                        ranker=chosen.rankers.get("new_items"))
+                                        rankers=chosen.rankers)
         manifest["timings"] = {"seconds": timer.seconds, "peak_rss_mib": timer.peak_rss_mib}
         manifest = write_manifest(staged, manifest)
         publish(models_dir, staged, version, keep=config.keep_versions)

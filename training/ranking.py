@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.blend import scale_rows
-from recommender.candidates import UserCandidates
+from recommender.candidates import RepeatCandidates, UserCandidates
 from recommender.history import UserHistory
 from recommender.rank_features import CustomerState, ItemFacts, customer_state, repurchase_intervals
 from recommender.ranker import LambdaRanker
@@ -153,8 +153,10 @@ def ranked_lists(inputs: RankingInputs, ranker: LambdaRanker, users: np.ndarray,
     return np.vstack(out) if out else np.zeros((0, n), np.int64)
 
 
-def ranked_candidates(inputs: RankingInputs, ranker: LambdaRanker, weights: dict[str, float], n: int) -> UserCandidates:
-    """Every customer's best ``n`` new items by ``ranker``, stored for serving like the blend's.
+def ranked_candidates(inputs: RankingInputs, ranker: LambdaRanker, weights: dict[str, float], n: int,
+                      mode: str = "new_items") -> UserCandidates:
+    """Every customer's best ``n`` items of ``mode`` by ``ranker`` (new items, or with past purchases
+    as ``RepeatCandidates``), stored for serving like the blend's.
 
     Stored scores are ``exp(prediction − the row's best)``: positive and in the ranker's order, so
     a merchant's boost (a factor) moves them as it moves blended scores."""
@@ -164,7 +166,7 @@ def ranked_candidates(inputs: RankingInputs, ranker: LambdaRanker, weights: dict
     scores = np.zeros((n_users, n), dtype=np.float32)
     sources = np.full((n_users, n), np.searchsorted(names, "popularity"), dtype=np.int8)
     for batch in _batches(np.arange(n_users)):
-        found = batch_pool(inputs, batch, weights, "new_items")
+        found = batch_pool(inputs, batch, weights, mode)
         ids, predicted = rerank(found.pool, ranker.predict(found.features), n)
         real = ids >= 0
         peak = np.where(real, predicted, -np.inf).max(axis=1, keepdims=True)
@@ -175,4 +177,4 @@ def ranked_candidates(inputs: RankingInputs, ranker: LambdaRanker, weights: dict
         codes = sources[batch]
         codes[rows, cols] = np.searchsorted(names, strongest)
         sources[batch] = codes
-    return UserCandidates(items, scores, sources, names)
+    return (UserCandidates if mode == "new_items" else RepeatCandidates)(items, scores, sources, names)

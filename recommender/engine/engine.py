@@ -13,6 +13,7 @@ import numpy as np
 
 from ..blend import BlendModel
 from ..buy_again import BuyAgainModel
+from ..candidates import RepeatCandidates, UserCandidates
 from ..errors import UnknownItemError
 from ..history import UserHistory
 from ..profiles import ANONYMOUS_STAGE
@@ -114,9 +115,10 @@ class RecommendationEngine:
         rows = np.array([self.user_index.get(uid, -1) for uid in user_ids], dtype=np.int64)
         known = np.flatnonzero(rows >= 0)
         answers: list[Answer | None] = [None] * len(user_ids)
-        if self._precomputed_fits(n, exclude_purchased, placement):
+        stored = self._stored_lists(n, exclude_purchased, placement)
+        if stored is not None:
             for position in known:
-                answers[position] = self._from_candidates(rows[position], user_ids[position], n, placement)
+                answers[position] = self._from_candidates(stored, rows[position], user_ids[position], n, placement)
             known = known[:0]
         for chunk in np.array_split(known, -(-len(known) // BATCH_USERS)) if len(known) else []:
             history = UserHistory.of(rows[chunk], self.model.confidence, self.model.purchases)
@@ -128,25 +130,30 @@ class RecommendationEngine:
             answers[position] = self._popular_answer(n, context, strategy="popular_fallback")
         return answers
 
-    def _precomputed_fits(self, n: int, exclude_purchased: bool, placement: str | None) -> bool:
-        """Whether the stored candidates answer this request: they leave out every purchase, as the
-        default placement rule does, and hold ``n × OVERFETCH`` items."""
+    def _stored_lists(self, n: int, exclude_purchased: bool, placement: str | None) -> UserCandidates | None:
+        """The stored lists that answer this request, if any: new items where every purchase is left
+        out (the default placement rule), the repeat list where none is; either must hold
+        ``n × OVERFETCH`` items. A rule that lets purchases back after some days is scored live."""
         rule = self.purchase_rule(placement)
-        candidates = self.model.candidates
-        return (candidates is not None and exclude_purchased and rule.exclude and rule.after_days is None
-                and n * OVERFETCH <= candidates.k)
+        if exclude_purchased and rule.exclude:
+            lists = self.model.candidates if rule.after_days is None else None
+        else:
+            lists = self.model.repeat_candidates
+        return lists if lists is not None and n * OVERFETCH <= lists.k else None
 
-    def _from_candidates(self, row: int, user_id: str, n: int, placement: str | None) -> Answer:
-        """A known user's answer from the stored candidates; the rules see the whole catalog, scored
+    def _from_candidates(self, lists: UserCandidates, row: int, user_id: str, n: int, placement: str | None) -> Answer:
+        """A known user's answer from stored ``lists``; the rules see the whole catalog, scored
         live, only when they leave fewer than ``n`` of them."""
-        items, scores, sources = self.model.candidates.row(row)
+        items, scores, sources = lists.row(row)
+        repeat = isinstance(lists, RepeatCandidates)
         basket = basket_of(self.model.purchases, row)
-        context = self.request_context(placement, user_id, basket)
+        excluded = np.array([], np.int64) if repeat else basket
+        context = self.request_context(placement, user_id, excluded)
 
         def every_item() -> Candidates:
             history = UserHistory.of(np.array([row]), self.model.confidence, self.model.purchases)
-            blended = self.blends["new_items"].score(history)
-            blended.total[0, basket] = -np.inf
+            blended = self.blends["all_purchases" if repeat else "new_items"].score(history)
+            blended.total[0, excluded] = -np.inf
             return every_scored(blended, 0)
 
         picks = self._finish(Candidates(items, scores, sources), n, context, every_item, basket)

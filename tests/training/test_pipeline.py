@@ -162,21 +162,27 @@ def test_manifest_records_the_selection_and_the_holdout_judges_what_was_chosen(t
     for mode in ("new_items", "all_purchases"):
         assert manifest["config"]["blend"][mode] == selection["blend"][mode]["weights"]
         assert ("ranker" in manifest["metrics"][mode]) == (selection["chosen"][mode] == "ranker")
-    assert manifest["candidates"] == selection["chosen"]["new_items"]
+    assert manifest["candidates"] == selection["chosen"]
 
 
 def test_a_kept_ranker_orders_the_stored_candidates(demo_files, tmp_path):
     events, catalog = demo_files
     config = config_from_dict({"ranker": {"min_gain": -1.0}})  # keep the ranker whatever it scores
     manifest = train(TrainInput(events, catalog), config, tmp_path, run_evaluation=False, progress=False)
-    assert manifest["candidates"] == "ranker" and manifest["selection"]["chosen"]["new_items"] == "ranker"
+    assert manifest["candidates"] == {"new_items": "ranker", "all_purchases": "ranker"} == manifest["selection"]["chosen"]
     model = load_artifacts(tmp_path / manifest["version"]).model
-    candidates = model.candidates
+    repeats = 0
     for user in range(0, len(model.user_ids), 37):
-        items, scores, sources = candidates.row(user)
-        assert len(items) and np.all(np.diff(scores) <= 0) and np.all((scores > 0) & (scores <= 1))
-        assert not np.isin(items, model.purchases[user].indices).any()
-        assert set(sources) <= set(manifest["config"]["blend"]["new_items"]) | {"popularity"}
+        bought = model.purchases[user].indices
+        for lists, mode in ((model.candidates, "new_items"), (model.repeat_candidates, "all_purchases")):
+            items, scores, sources = lists.row(user)
+            assert len(items) and np.all(np.diff(scores) <= 0) and np.all((scores > 0) & (scores <= 1))
+            assert set(sources) <= set(manifest["config"]["blend"][mode]) | {"popularity"}
+            if mode == "new_items":
+                assert not np.isin(items, bought).any()
+            else:
+                repeats += np.isin(items, bought).sum()
+    assert repeats > 0  # the repeat lists keep past purchases
 
 
 def test_an_index_that_misses_its_recall_target_within_a_linear_scan_is_served_exactly(trained):
