@@ -62,6 +62,8 @@ def check_values(folder: Path, model: ServingModel) -> None:
     }
     if model.ease is not None:
         finite["ease.npy"] = model.ease.weights_
+    if model.rhythm is not None:
+        finite["rhythm.npz"] = model.rhythm.data
     for lists, prefix in ((model.candidates, "candidate"), (model.repeat_candidates, "repeat")):
         if lists is not None:  # rows end early with item -1
             finite[f"{prefix}_scores.npy"] = lists.scores[np.asarray(lists.items) >= 0]

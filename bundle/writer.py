@@ -31,7 +31,8 @@ def index_path(folder: Path, name: str) -> Path:
 def write_model(folder: Path, *, user_ids: np.ndarray, item_ids: np.ndarray, category_names: np.ndarray,
                 item_category: np.ndarray, als: ALSModel, copurchase: CoPurchaseModel, popularity: PopularityModel,
                 trending: PopularityModel, item_knn: ItemKNNModel, ease: EASEModel | None,
-                confidence: sp.csr_matrix, purchases: sp.csr_matrix, last_purchase: sp.csr_matrix) -> None:
+                confidence: sp.csr_matrix, purchases: sp.csr_matrix, last_purchase: sp.csr_matrix,
+                rhythm: sp.csr_matrix) -> None:
     """The id maps, the fitted signals and each user's history."""
     folder = Path(folder)
     write_arrays(folder, {"users": user_ids, "items": item_ids, "categories": category_names,
@@ -43,7 +44,8 @@ def write_model(folder: Path, *, user_ids: np.ndarray, item_ids: np.ndarray, cat
     if ease is not None:
         np.save(folder / "ease.npy", ease.weights_)
         np.save(folder / "ease_items.npy", ease.items_)
-    for name, matrix in (("confidence", confidence), ("purchases", purchases), ("last_purchase", last_purchase)):
+    for name, matrix in (("confidence", confidence), ("purchases", purchases), ("last_purchase", last_purchase),
+                         ("rhythm", rhythm)):
         sp.save_npz(folder / f"{name}.npz", matrix, compressed=False)
 
 

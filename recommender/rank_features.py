@@ -114,6 +114,21 @@ def repurchase_intervals(events: CustomerEvents, n_items: int) -> tuple[np.ndarr
     return median, share.astype(np.float32)
 
 
+def personal_rhythm(events: CustomerEvents, n_items: int) -> sp.csr_matrix:
+    """Users × items: a customer's mean days between their purchase days of an item, for the
+    pairs bought on two days or more (the "you buy this about every N days" of an explanation)."""
+    lines = events.purchase_lines()
+    occasions = np.unique(np.stack([events.user[lines], events.item[lines],
+                                    np.floor(events.time[lines] / SECONDS_PER_DAY)]), axis=1)
+    user, item, day = occasions.astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, (user[1:] != user[:-1]) | (item[1:] != item[:-1])]) if len(user) else user
+    counts = np.diff(np.r_[starts, len(user)])
+    span = day[starts + counts - 1] - day[starts] if len(user) else day
+    repeat = counts > 1
+    return sp.csr_matrix(((span[repeat] / (counts[repeat] - 1)).astype(np.float32),
+                          (user[starts][repeat], item[starts][repeat])), shape=(events.n_users, n_items))
+
+
 def customer_state(events: CustomerEvents, as_of: float, stage: np.ndarray, price: np.ndarray) -> CustomerState:
     """Each customer's state from their purchases before ``as_of``; ``price`` is the unit price of
     each item (NaN when unknown), ``stage`` each customer's lifecycle stage code."""

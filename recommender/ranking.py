@@ -5,6 +5,12 @@ import numpy as np
 import scipy.sparse as sp
 
 
+def rows_per_batch(n_items: int, n_arrays: int = 1, budget_bytes: int = 2**28) -> int:
+    """How many users to score at once so that ``n_arrays`` dense float32 rows of ``n_items`` each
+    stay within ``budget_bytes`` (at least 16): 100k products must not cost 100k × 4 kB per user."""
+    return max(16, budget_bytes // max(1, 4 * n_items * n_arrays))
+
+
 def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Best ``n`` items per row: ``(ids, scores)``, both ``m × n``; ids are -1 where fewer remain.
 

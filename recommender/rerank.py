@@ -54,14 +54,19 @@ def pool_candidates(parts: dict[str, np.ndarray], weights: dict[str, float], exc
     for scores in parts.values():
         masked = np.where(np.isfinite(total), scores, -np.inf)
         lists.append(top_n(masked, n_each)[0])
-    stacked = np.hstack(lists)
-    order = np.sort(stacked, axis=1)
-    repeated = np.zeros_like(order, dtype=bool)
-    repeated[:, 1:] = order[:, 1:] == order[:, :-1]
-    unique = np.where(repeated | (order < 0), -1, order)
+    unique = union_rows(lists)
     blend = np.where(unique >= 0, np.take_along_axis(total, np.maximum(unique, 0), axis=1), -np.inf)
     by_blend = np.argsort(-blend, axis=1, kind="stable")
     return Pool(np.take_along_axis(unique, by_blend, axis=1), np.take_along_axis(blend, by_blend, axis=1))
+
+
+def union_rows(lists: list[np.ndarray]) -> np.ndarray:
+    """Per row, the distinct non-negative ids of every list, ascending, then -1 padding."""
+    order = np.sort(np.hstack(lists), axis=1)
+    repeated = np.zeros_like(order, dtype=bool)
+    repeated[:, 1:] = order[:, 1:] == order[:, :-1]
+    unique = np.where(repeated | (order < 0), -1, order)
+    return np.take_along_axis(unique, np.argsort(unique < 0, axis=1, kind="stable"), axis=1)
 
 
 def _rank_in_row(values: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -20,11 +20,13 @@ from recommender.ann import VectorIndex, choose_scoring, measure_exact_vs_annoy,
 from recommender.blend import BlendModel
 from recommender.candidates import ItemNeighbours, UserCandidates, nearest_items, precompute_candidates
 from recommender.profiles import CustomerProfiles
+from recommender.rank_features import personal_rhythm
 from recommender.ranker import LambdaRanker
 
 from .config import MODES, TrainConfig
 from .dataset import Dataset, last_purchase_ages
 from .models import FittedModels, signals
+from .profiles import customer_events
 from .ranking import ranked_candidates, ranking_inputs
 
 log = logging.getLogger(__name__)
@@ -126,7 +128,8 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
                 item_category=data.item_category, als=models.als, copurchase=models.copurchase,
                 popularity=models.popularity, trending=models.trending, item_knn=models.item_knn, ease=models.ease,
                 confidence=models.confidence, purchases=models.purchases,
-                last_purchase=last_purchase_ages(data, models.now))
+                last_purchase=last_purchase_ages(data, models.now),
+                rhythm=personal_rhythm(customer_events(data), data.n_items))
     write_catalog(folder, _catalog_records(catalog))
     with ThreadPoolExecutor(1) as pool:  # Annoy builds on one core and releases the GIL: score users beside it
         candidates = pool.submit(_user_candidates, data, models, config, rankers or {}) if config.user_candidates else None

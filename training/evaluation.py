@@ -19,7 +19,7 @@ from recommender.lifecycle import STAGES
 from recommender.history import UserHistory
 from recommender.metrics import per_user_ndcg, ranking_metrics
 from recommender.ranker import LambdaRanker
-from recommender.ranking import top_n
+from recommender.ranking import rows_per_batch, top_n
 
 from .config import MODES, TrainConfig
 from .dataset import PURCHASE, Dataset
@@ -115,7 +115,9 @@ def evaluate_split(split: Split, models: FittedModels, config: TrainConfig, stag
     k = config.evaluation.k
     available = set(signals(models))
     weights = {(name, mode): model for mode in MODES for name, model in evaluated_models(config, available, mode).items()}
-    batches = np.array_split(np.arange(len(split.users)), max(1, -(-len(split.users) // BATCH_USERS)))
+    n_signals = len({name for model in weights.values() for name in model})
+    size = min(BATCH_USERS, rows_per_batch(split.train.n_items, n_signals + 2))
+    batches = np.array_split(np.arange(len(split.users)), max(1, -(-len(split.users) // size)))
     parts = Parallel(n_jobs=2, prefer="threads")(
         delayed(_recommend_batch)(split, models, weights, rows, k) for rows in batches
     )

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from recommender.blend import scale_rows
 from recommender.candidates import RepeatCandidates, UserCandidates
 from recommender.history import UserHistory
+from recommender.ranking import rows_per_batch
 from recommender.rank_features import CustomerState, ItemFacts, customer_state, repurchase_intervals
 from recommender.ranker import LambdaRanker
 from recommender.rerank import Pool, feature_names, pool_candidates, pool_features, rerank
@@ -98,8 +99,12 @@ def batch_pool(inputs: RankingInputs, users: np.ndarray, weights: dict[str, floa
     return BatchPool(pool, pool_features(pool, parts, users, inputs.facts, inputs.state), parts, weights)
 
 
-def _batches(users: np.ndarray) -> list[np.ndarray]:
-    return [users[i:i + BATCH_USERS] for i in range(0, len(users), BATCH_USERS)]
+def _batch_size(inputs: RankingInputs) -> int:
+    return min(BATCH_USERS, rows_per_batch(inputs.models.confidence.shape[1], len(inputs.signal_names) + 1))
+
+
+def _batches(users: np.ndarray, size: int) -> list[np.ndarray]:
+    return [users[i:i + size] for i in range(0, len(users), size)]
 
 
 @dataclass(frozen=True)
@@ -115,8 +120,9 @@ def _examples(window: LabelledWindow, weights: dict[str, float], mode: str):
     """Feature rows, labels and group sizes of one window; customers whose pool holds none of their
     purchases teach nothing and are left out."""
     features, labels, groups = [], [], []
-    for start in range(0, len(window.users), BATCH_USERS):
-        batch = window.users[start:start + BATCH_USERS]
+    size = _batch_size(window.inputs)
+    for start in range(0, len(window.users), size):
+        batch = window.users[start:start + size]
         found = batch_pool(window.inputs, batch, weights, mode)
         pool, rows = found.pool, found.features
         truth = window.relevant[start:start + len(batch)]
@@ -147,7 +153,7 @@ def ranked_lists(inputs: RankingInputs, ranker: LambdaRanker, users: np.ndarray,
                  mode: str, n: int) -> np.ndarray:
     """``len(users) × n`` item ids, best first by ``ranker``."""
     out = []
-    for batch in _batches(users):
+    for batch in _batches(users, _batch_size(inputs)):
         found = batch_pool(inputs, batch, weights, mode)
         out.append(rerank(found.pool, ranker.predict(found.features), n)[0])
     return np.vstack(out) if out else np.zeros((0, n), np.int64)
@@ -165,7 +171,7 @@ def ranked_candidates(inputs: RankingInputs, ranker: LambdaRanker, weights: dict
     items = np.full((n_users, n), -1, dtype=np.int32)
     scores = np.zeros((n_users, n), dtype=np.float32)
     sources = np.full((n_users, n), np.searchsorted(names, "popularity"), dtype=np.int8)
-    for batch in _batches(np.arange(n_users)):
+    for batch in _batches(np.arange(n_users), _batch_size(inputs)):
         found = batch_pool(inputs, batch, weights, mode)
         ids, predicted = rerank(found.pool, ranker.predict(found.features), n)
         real = ids >= 0

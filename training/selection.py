@@ -18,6 +18,7 @@ window and which of blend and ranker won by how much; training writes it into th
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +28,8 @@ from recommender.blend import scale_rows
 from recommender.history import UserHistory
 from recommender.metrics import ranking_metrics
 from recommender.ranker import LambdaRanker
-from recommender.ranking import top_n
+from recommender.ranking import rows_per_batch, top_n
+from recommender.rerank import union_rows
 
 from .config import MODES, TrainConfig, merge
 from .dataset import Dataset, interaction_matrices
@@ -104,26 +106,74 @@ def labelled_windows(data: Dataset, config: TrainConfig) -> list[Split]:
     return windows
 
 
+POOL_EACH = 60  # each signal's best items (new, and with past purchases) pooled for blend tuning
+
+
 class Judge:
-    """NDCG@k of score rows on one split, per mode, for customers in ``split.users`` order."""
+    """NDCG@k on one split, per mode, for customers in ``split.users`` order. Scores are computed a
+    batch of customers at a time (``rows_per_batch``), so a 100k-product catalog never holds one
+    dense row per customer at once."""
 
     def __init__(self, split: Split, k: int) -> None:
         self.split, self.k = split, k
 
-    def ndcg(self, scores: np.ndarray, mode: str) -> float:
-        exclude = self.split.bought_before if mode == "new_items" else None
-        return self.lists_ndcg(top_n(scores, self.k, exclude)[0], mode)
+    def batches(self, n_arrays: int = 1) -> list[np.ndarray]:
+        size = rows_per_batch(self.split.train.n_items, n_arrays)
+        return [np.arange(start, min(start + size, len(self.split.users)))
+                for start in range(0, len(self.split.users), size)]
+
+    def ndcg(self, score_rows: Callable[[np.ndarray], np.ndarray], mode: str) -> float:
+        """NDCG of ranking by ``score_rows(rows)`` (dense scores of those customers' rows)."""
+        ids = [top_n(score_rows(rows), self.k, self.split.bought_before[rows] if mode == "new_items" else None)[0]
+               for rows in self.batches()]
+        return self.lists_ndcg(np.vstack(ids), mode)
 
     def lists_ndcg(self, ids: np.ndarray, mode: str) -> float:
         return ranking_metrics(ids, self.split.relevant[mode], k=self.k)[f"ndcg@{self.k}"]
 
 
-def signal_parts(split: Split, config: TrainConfig) -> dict[str, np.ndarray]:
-    """Each signal's scaled scores for the split's customers, fitted as of its cut-off."""
+@dataclass(frozen=True)
+class PooledScores:
+    """Per customer, the union of every signal's best ``POOL_EACH`` items (new ones, and with past
+    purchases), and each signal's scaled score there: blend weights are tuned on these pools, which
+    hold any blend's top k, in memory that does not grow with the catalog."""
+
+    items: np.ndarray
+    scores: dict[str, np.ndarray]
+    bought: np.ndarray
+
+    def ndcg(self, judge: Judge, weights: dict[str, float], mode: str) -> float:
+        total = sum(w * self.scores[name] for name, w in weights.items() if w)
+        invalid = (self.items < 0) | (self.bought if mode == "new_items" else False)
+        total = np.where(invalid, -np.inf, total)
+        best = top_n(total, judge.k)[0]
+        ids = np.where(best >= 0, np.take_along_axis(self.items, np.maximum(best, 0), axis=1), -1)
+        return judge.lists_ndcg(ids, mode)
+
+
+def pooled_scores(judge: Judge, config: TrainConfig) -> PooledScores:
+    """Every signal fitted as of the judging window's cut-off, pooled per customer."""
+    split = judge.split
     models = fit_models(split.train, config, now=split.cutoff)
-    history = UserHistory.of(split.users, models.confidence, models.purchases)
-    return {name: scale_rows(np.asarray(scorer.score_users(history), np.float32))
-            for name, scorer in signals(models).items()}
+    available = signals(models)
+    items, scores, bought = [], {name: [] for name in available}, []
+    for rows in judge.batches(len(available)):
+        history = UserHistory.of(split.users[rows], models.confidence, models.purchases)
+        parts = {name: scale_rows(np.asarray(scorer.score_users(history), np.float32))
+                 for name, scorer in available.items()}
+        exclude = split.bought_before[rows]
+        lists = [top_n(part, POOL_EACH)[0] for part in parts.values()]
+        lists += [top_n(part, POOL_EACH, exclude)[0] for part in parts.values()]
+        pool = union_rows(lists)
+        safe = np.maximum(pool, 0)
+        for name, part in parts.items():
+            scores[name].append(np.take_along_axis(part, safe, axis=1))
+        bought.append(np.asarray(exclude[np.arange(len(rows))[:, None], safe].todense()) > 0)
+        items.append(pool)
+    width = max(p.shape[1] for p in items)
+    pad = lambda blocks, value: np.vstack([np.pad(b, ((0, 0), (0, width - b.shape[1])), constant_values=value)
+                                           for b in blocks])
+    return PooledScores(pad(items, -1), {name: pad(blocks, 0.0) for name, blocks in scores.items()}, pad(bought, False))
 
 
 def search_als(judge: Judge, config: TrainConfig, seconds: float) -> tuple[dict, list[dict]]:
@@ -136,7 +186,11 @@ def search_als(judge: Judge, config: TrainConfig, seconds: float) -> tuple[dict,
         trial = merge(config, nested(point))
         confidence, purchases = interaction_matrices(judge.split.train, judge.split.cutoff, trial.interactions)
         als = ALSModel(**vars(trial.als)).fit(confidence)
-        scores = np.asarray(als.score_users(UserHistory.of(judge.split.users, confidence, purchases)), np.float32)
+        users = judge.split.users
+
+        def scores(rows: np.ndarray) -> np.ndarray:
+            return np.asarray(als.score_users(UserHistory.of(users[rows], confidence, purchases)), np.float32)
+
         trials.append({"settings": point, "ndcg_als_new_items": round(judge.ndcg(scores, "new_items"), 5)})
     best = max(trials, key=lambda trial: trial["ndcg_als_new_items"])
     return best["settings"], trials
@@ -150,19 +204,22 @@ def choose_purchase_decay(judge: Judge, config: TrainConfig) -> tuple[float | No
     for half_life in PURCHASE_HALF_LIVES:
         interactions = merge(config.interactions, {"purchase_half_life_days": half_life})
         purchases = interaction_matrices(split.train, split.cutoff, interactions)[1][split.users]
-        scores = scale_rows(purchases.toarray().astype(np.float32)) + 1e-3 * popularity
+
+        def scores(rows: np.ndarray) -> np.ndarray:
+            return scale_rows(purchases[rows].toarray().astype(np.float32)) + 1e-3 * popularity
+
         tried[str(half_life)] = round(judge.ndcg(scores, "all_purchases"), 5)
     best = max(PURCHASE_HALF_LIVES, key=lambda h: tried[str(h)])
     return best, tried
 
 
-def tune_blend(judge: Judge, parts: dict[str, np.ndarray], mode: str) -> tuple[dict[str, float], float, dict]:
+def tune_blend(judge: Judge, pooled: PooledScores, mode: str) -> tuple[dict[str, float], float, dict]:
     """Coordinate ascent from the best single signal; returns the weights, their NDCG and every
     single signal's NDCG."""
     def ndcg(weights: dict[str, float]) -> float:
-        return judge.ndcg(sum(w * parts[name] for name, w in weights.items() if w), mode)
+        return pooled.ndcg(judge, weights, mode)
 
-    names = [name for name in BLEND_SIGNALS if name in parts]
+    names = [name for name in BLEND_SIGNALS if name in pooled.scores]
     singles = {name: ndcg(SINGLE.get(name, {name: 1.0})) for name in names}
     start = max(names, key=lambda name: singles[name])
     weights = {name: 0.0 for name in names} | dict(SINGLE.get(start, {start: 1.0}))
@@ -226,10 +283,10 @@ def select(data: Dataset, config: TrainConfig) -> Selection:
     chosen = merge(config, nested(point))
     half_life, decays = choose_purchase_decay(judge, chosen)
     chosen = merge(chosen, {"interactions": {"purchase_half_life_days": half_life}})
-    parts = signal_parts(judge.split, chosen)
+    pooled = pooled_scores(judge, chosen)
     blend, blend_ndcg, singles = {}, {}, {}
     for mode in MODES:
-        blend[mode], blend_ndcg[mode], singles[mode] = tune_blend(judge, parts, mode)
+        blend[mode], blend_ndcg[mode], singles[mode] = tune_blend(judge, pooled, mode)
     chosen = merge(chosen, {"blend": blend})
     rankers, ranker_report = choose_rankers(windows, chosen, blend_ndcg)
     report = {

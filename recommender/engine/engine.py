@@ -156,7 +156,8 @@ class RecommendationEngine:
             blended.total[0, excluded] = -np.inf
             return every_scored(blended, 0)
 
-        picks = self._finish(Candidates(items, scores, sources), n, context, every_item, basket)
+        picks = self._finish(Candidates(items, scores, sources), n, context, every_item, basket, bought=basket,
+                             user_row=row)
         return Answer(picks, _strategy(picks, "personalized"))
 
     def recommend_session(self, events: Sequence[SessionEvent], user_id: str | None = None, n: int = 10,
@@ -190,7 +191,8 @@ class RecommendationEngine:
         answers = []
         for u in range(len(history)):
             context = self.request_context(placement, user_ids[u], excluded[u])
-            picks = self._finish(batch.best(u), n, context, lambda u=u: batch.every(u), baskets[u], session_items)
+            picks = self._finish(batch.best(u), n, context, lambda u=u: batch.every(u), baskets[u], session_items,
+                                 bought=baskets[u], user_row=int(purchase_rows[u]))
             answers.append(Answer(picks, _strategy(picks, strategy)))
         return answers
 
@@ -265,12 +267,13 @@ class RecommendationEngine:
     def _finish(self, candidates: Candidates, n: int, context: RequestContext,
                 grow: Callable[[], Candidates] | None = None, basket: np.ndarray | None = None,
                 session_items: np.ndarray | None = None, anchor: int | None = None, category: str | None = None,
-                trending: bool = False) -> list[Pick]:
-        """Re-rank with fallback, cut to ``n`` and explain each pick."""
+                trending: bool = False, bought: np.ndarray | None = None, user_row: int = -1) -> list[Pick]:
+        """Re-rank with fallback, cut to ``n`` and explain each pick (``bought``/``user_row``: the
+        customer's past purchases and model row, for a personal answer)."""
         code = self._category_code(category)
         ranked = rerank_with_fallback(self.reranker, candidates, n, context, grow,
                                       lambda pool: with_popular(self.model, pool, context, code, trending))
-        reasons = self.reasons.explain(ranked, basket, session_items, anchor)
+        reasons = self.reasons.explain(ranked, basket, session_items, anchor, bought, user_row)
         return [Pick(self.item_id_list[i], s, reason, source)
                 for i, s, source, reason in zip(ranked.items.tolist(), ranked.scores.tolist(),
                                                 ranked.sources.tolist(), reasons)]

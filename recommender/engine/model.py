@@ -40,6 +40,7 @@ class ServingModel:
     interactions: InteractionConfig
     scoring: str = "exact"
     last_purchase: sp.csr_matrix | None = None  # users × items, days from the last purchase to the data's end
+    rhythm: sp.csr_matrix | None = None  # users × items, a customer's mean days between purchase days of an item
     candidates: UserCandidates | None = None  # each user's best new items, scored at training time
     repeat_candidates: UserCandidates | None = None  # the same with past purchases kept
     neighbours: ItemNeighbours | None = None  # each item's nearest items by cosine, found at training time

@@ -202,3 +202,28 @@ def test_related_products_from_stored_neighbours_match_the_exact_search(demo_ver
     searched = RecommendationEngine(replace(demo_version.model, neighbours=None))
     for item in demo_version.model.item_ids[:40].tolist():
         assert picks_of(stored.related_items(item, n=10)) == picks_of(searched.related_items(item, n=10))
+
+
+def test_reasons_name_the_evidence_a_customer_can_recognise(demo_version, demo_store):
+    model = demo_version.model
+    engine = RecommendationEngine(model)
+    users = [u for u in demo_store.events.user_id.unique()[:120] if u in engine.user_index]
+    generic = total = bought_named = 0
+    for user, answer in zip(users, engine.recommend_users(users, n=10)):
+        bought = {model.titles[i] for i in model.purchases[engine.user_index[user]].indices}
+        for pick in answer.picks:
+            total += 1
+            generic += pick.reason == "customers like you bought this"
+            if pick.reason.startswith("because you bought "):
+                assert pick.reason.removeprefix("because you bought ") in bought
+                bought_named += 1
+    assert bought_named > total / 3 and generic < total / 10
+    rhythmic = 0
+    for user, answer in zip(users, engine.recommend_users(users, n=10, exclude_purchased=False)):
+        row = engine.user_index[user]
+        for pick in answer.picks:
+            days = model.rhythm[row, engine.item_index[pick.item_id]]
+            if days:
+                assert pick.reason == f"you buy this about every {max(1, round(days))} days" or pick.source == "pinned"
+                rhythmic += 1
+    assert rhythmic > 0

@@ -80,3 +80,11 @@ def test_pool_features_have_one_row_per_pooled_item_and_a_name_per_column():
     assert rows.shape == (3, len(feature_names(["a"])))
     assert rows[:, 0].tolist() == [parts["a"][0, 0], parts["a"][0, 2], parts["a"][1, 1]]
     assert rows[:, 1].tolist() == [1, 2, 1]  # rank by signal a inside each customer's pool
+
+
+def test_personal_rhythm_is_the_mean_gap_between_a_customers_purchase_days():
+    from recommender.rank_features import personal_rhythm
+
+    rhythm = personal_rhythm(HISTORY, 3)
+    assert rhythm.shape == (2, 3) and rhythm.nnz == 1
+    assert rhythm[0, 0] == 15.0  # days 0, 10, 30: two gaps over 30 days
