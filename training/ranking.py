@@ -91,9 +91,11 @@ class BatchPool:
         return np.array(names)[np.argmax(values, axis=0)]
 
 
-def batch_pool(inputs: RankingInputs, users: np.ndarray, weights: dict[str, float], mode: str) -> BatchPool:
-    """One batch's pool, its feature rows and the signals' scaled scores behind them."""
-    parts = _parts(inputs, users)
+def batch_pool(inputs: RankingInputs, users: np.ndarray, weights: dict[str, float], mode: str,
+               parts: dict[str, np.ndarray] | None = None) -> BatchPool:
+    """One batch's pool, its feature rows and the signals' scaled scores behind them (``parts``,
+    computed here unless given)."""
+    parts = _parts(inputs, users) if parts is None else parts
     weights = {n: w for n, w in weights.items() if n in parts and w}
     pool = pool_candidates(parts, weights, _excluded(inputs, users, mode), inputs.pool_blend, inputs.pool_each)
     return BatchPool(pool, pool_features(pool, parts, users, inputs.facts, inputs.state), parts, weights)
@@ -109,44 +111,55 @@ def _batches(users: np.ndarray, size: int) -> list[np.ndarray]:
 
 @dataclass(frozen=True)
 class LabelledWindow:
-    """Ranking inputs as of a cut-off and the purchases after it (rows of ``relevant`` are ``users``)."""
+    """Ranking inputs as of a cut-off and, per mode, the purchases after it (rows are ``users``)."""
 
     inputs: RankingInputs
     users: np.ndarray
-    relevant: sp.csr_matrix
+    relevant: dict[str, sp.csr_matrix]
 
 
-def _examples(window: LabelledWindow, weights: dict[str, float], mode: str):
-    """Feature rows, labels and group sizes of one window; customers whose pool holds none of their
-    purchases teach nothing and are left out."""
-    features, labels, groups = [], [], []
+@dataclass(frozen=True)
+class Examples:
+    """LambdaRank's input: feature rows, 0/1 labels and the size of each customer's group."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+
+    @classmethod
+    def join(cls, parts: list["Examples"]) -> "Examples":
+        return cls(np.vstack([p.features for p in parts]), np.concatenate([p.labels for p in parts]),
+                   np.concatenate([p.groups for p in parts]))
+
+
+def _labelled(found: BatchPool, truth: sp.csr_matrix) -> Examples:
+    """One batch's rows with labels; customers whose pool holds none of their purchases teach
+    nothing and are left out."""
+    pool = found.pool
+    label = np.asarray(truth[pool.rows, pool.items[pool.rows, pool.cols]]).ravel() > 0
+    sizes = pool.group_sizes()
+    hits = np.add.reduceat(label, np.r_[0, np.cumsum(sizes)[:-1]]) if len(label) else np.zeros(0)
+    keep = np.repeat(hits > 0, sizes)
+    return Examples(found.features[keep], label[keep].astype(np.int32), sizes[hits > 0])
+
+
+def window_examples(window: LabelledWindow, blends: dict[str, dict[str, float]]) -> dict[str, Examples]:
+    """Each mode's examples of one window; the signals score each batch once for every mode."""
+    out: dict[str, list[Examples]] = {mode: [] for mode in blends}
     size = _batch_size(window.inputs)
     for start in range(0, len(window.users), size):
         batch = window.users[start:start + size]
-        found = batch_pool(window.inputs, batch, weights, mode)
-        pool, rows = found.pool, found.features
-        truth = window.relevant[start:start + len(batch)]
-        label = np.asarray(truth[pool.rows, pool.items[pool.rows, pool.cols]]).ravel() > 0
-        sizes = pool.group_sizes()
-        hits = np.add.reduceat(label, np.r_[0, np.cumsum(sizes)[:-1]]) if len(label) else np.zeros(0)
-        keep = np.repeat(hits > 0, sizes)
-        features.append(rows[keep])
-        labels.append(label[keep].astype(np.int32))
-        groups.append(sizes[hits > 0])
-    return features, labels, groups
+        parts = _parts(window.inputs, batch)
+        for mode, weights in blends.items():
+            found = batch_pool(window.inputs, batch, weights, mode, parts)
+            out[mode].append(_labelled(found, window.relevant[mode][start:start + len(batch)]))
+    return {mode: Examples.join(parts) for mode, parts in out.items()}
 
 
-def fit_ranker(windows: list[LabelledWindow], weights: dict[str, float], mode: str, seed: int = 0) -> LambdaRanker:
-    """One LambdaRank model over the examples of every window."""
-    features, labels, groups = [], [], []
-    for window in windows:
-        f, l, g = _examples(window, weights, mode)
-        features += f
-        labels += l
-        groups += g
-    names = feature_names(windows[0].inputs.signal_names)
-    return LambdaRanker(random_state=seed).fit(np.vstack(features), np.concatenate(labels), np.concatenate(groups),
-                                               names)
+def fit_ranker(examples: Examples, signal_names: list[str], seed: int = 0) -> LambdaRanker:
+    """One LambdaRank model over ``examples``."""
+    return LambdaRanker(random_state=seed).fit(examples.features, examples.labels, examples.groups,
+                                               feature_names(signal_names))
 
 
 def ranked_lists(inputs: RankingInputs, ranker: LambdaRanker, users: np.ndarray, weights: dict[str, float],

@@ -35,7 +35,7 @@ from .config import MODES, TrainConfig, merge
 from .dataset import Dataset, interaction_matrices
 from .evaluation import Split, resolve_cutoff, split_by_time
 from .models import fit_models, fit_popularity, signals
-from .ranking import LabelledWindow, fit_ranker, ranked_lists, ranking_inputs
+from .ranking import Examples, LabelledWindow, fit_ranker, ranked_lists, ranking_inputs, window_examples
 
 SPACE = {
     "interactions.half_life_days": [None, 90.0, 180.0, 365.0],
@@ -251,21 +251,23 @@ def choose_rankers(windows: list[Split], config: TrainConfig, blend_ndcg: dict[s
         reason = "disabled" if not config.ranker.enabled else "fewer than 2 labelled windows before the holdout"
         return {}, {mode: {"used": False, "reason": reason} for mode in MODES}
     labelled = _windows_for(windows, config)
+    blends = {mode: config.blend[mode] for mode in MODES}
+    examples = [window_examples(window, blends) for window in labelled]
+    names = labelled[0].inputs.signal_names
     judge = Judge(windows[0], config.evaluation.k)
     rankers, report = {}, {}
     for mode in MODES:
-        per_mode = [LabelledWindow(w.inputs, w.users, w.relevant[mode]) for w in labelled]
-        weights = config.blend[mode]
-        trial = fit_ranker(per_mode[1:], weights, mode, seed=config.selection.seed)
-        ids = ranked_lists(per_mode[0].inputs, trial, windows[0].users, weights, mode, config.evaluation.k)
+        trial = fit_ranker(Examples.join([e[mode] for e in examples[1:]]), names, config.selection.seed)
+        ids = ranked_lists(labelled[0].inputs, trial, windows[0].users, blends[mode], mode, config.evaluation.k)
         score = judge.lists_ndcg(ids, mode)
         gain = score / blend_ndcg[mode] - 1.0 if blend_ndcg[mode] > 0 else float("inf")
         used = gain > config.ranker.min_gain
         report[mode] = {"used": used, "ndcg": round(score, 5), "blend_ndcg": round(blend_ndcg[mode], 5),
                         "gain": round(gain, 4)}
         if used:
-            rankers[mode] = fit_ranker(per_mode, weights, mode, seed=config.selection.seed)
-            report[mode] |= {"trees": rankers[mode].n_trees_, "importance": dict(list(rankers[mode].importance().items())[:12])}
+            rankers[mode] = fit_ranker(Examples.join([e[mode] for e in examples]), names, config.selection.seed)
+            report[mode] |= {"trees": rankers[mode].n_trees_,
+                             "importance": dict(list(rankers[mode].importance().items())[:12])}
     return rankers, report
 
 
