@@ -145,6 +145,11 @@ class PlacementSettings(Closed):
     max_per_category: Annotated[int, Field(ge=1, le=100)] | None = None
     min_price: Annotated[float, Field(ge=0)] | None = None
     max_price: Annotated[float, Field(ge=0)] | None = None
+    objective: Literal["relevance", "revenue", "margin"] = Field(
+        "relevance", description="rank by relevance, or by relevance × price (revenue) or × the catalog's margin "
+                                 "column (margin) among the items above the relevance floor")
+    relevance_floor: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.5, description="share of the list's best relevance an item needs to be promoted by value")
 
 
 class Placement(PlacementSettings):

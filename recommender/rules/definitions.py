@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any
 
 from ..errors import FieldError
+from ..objectives import OBJECTIVES
 from .audiences import known_audiences
 from .conditions import Condition, condition_to_dict, parse_condition
 
@@ -29,7 +30,7 @@ MAX_FACTOR = 1_000.0  # a boost up to ×1000, a bury down to ×1/1000: beyond th
 RULE_FIELDS = ("name", "enabled", "placements", "audience", "action", "factor", "item_ids", "positions",
                "condition", "starts_at", "ends_at", "timezone", "priority")
 SETTING_FIELDS = ("exclude_out_of_stock", "exclude_purchased", "repurchase_after_days", "max_per_category",
-                  "min_price", "max_price")
+                  "min_price", "max_price", "objective", "relevance_floor")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class PlacementSettings:
     max_per_category: int | None = None
     min_price: float | None = None
     max_price: float | None = None
+    objective: str = "relevance"  # or revenue (price) / margin (the catalog's margin column)
+    relevance_floor: float = 0.5  # share of the list's best score an item needs to be promoted by value
 
     def to_dict(self) -> dict:
         return {name: getattr(self, name) for name in SETTING_FIELDS}
@@ -153,6 +156,11 @@ def parse_settings(data: Any) -> PlacementSettings:
     low, high = values["min_price"], values["max_price"]
     if low is not None and high is not None and low > high:
         raise FieldError("max_price", "must be at least min_price")
+    if values["objective"] not in OBJECTIVES:
+        raise FieldError("objective", f"must be one of {', '.join(OBJECTIVES)}")
+    floor = values["relevance_floor"]
+    if not _is_number(floor) or not 0 <= floor <= 1:
+        raise FieldError("relevance_floor", "must be a number from 0 to 1")
     return PlacementSettings(**values)
 
 

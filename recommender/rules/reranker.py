@@ -14,6 +14,8 @@ Order of application, on the whole candidate pool (fill-up items included):
 2. ``boost`` and ``bury``: the score is multiplied by the factor of the highest-priority rule that
    matches the item (ties: the rule created last), and the list is re-sorted — fill-up items
    stay behind the real candidates;
+   then the placement's ``objective`` (revenue, margin): candidates above the relevance floor are
+   ordered by score × value (``recommender.objectives``), fill-up items still behind;
 3. diversity: at most ``max_per_category`` items of one category, best first;
 4. pins, highest priority first: each pinned item goes to its 1-based position (or the end of a
    shorter list); a slot taken by a higher-priority pin, or an item that a filter removes or that
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.request import Candidates, PurchaseRule, RequestContext
+from ..objectives import VALUE_COLUMNS, by_expected_value, item_values
 from .audiences import BUILT_IN
 from .conditions import compile_condition
 from .definitions import PlacementSettings, Rule, RuleBook
@@ -50,6 +53,8 @@ class Plan:
     pin_rules: np.ndarray
     pinned: np.ndarray  # per item: is it one of pin_items?
     cap: int | None
+    value: np.ndarray | None = None  # per item value of the placement's objective (None: relevance)
+    floor: float = 0.5
 
 
 class RuleReranker:
@@ -91,6 +96,8 @@ class RuleReranker:
         ranked = candidates.take(plan.allowed[candidates.items])
         if plan.multiplier is not None and len(ranked):
             ranked = _rescore(ranked, plan.multiplier[ranked.items])
+        if plan.value is not None and len(ranked):
+            ranked = _by_value(ranked, plan.value, plan.floor)
         if plan.cap is not None and len(ranked) > plan.cap:
             ranked = ranked.take(_within_cap(self.categories[ranked.items], plan.cap))
         if len(plan.pin_items):
@@ -139,7 +146,15 @@ class RuleReranker:
         pinned = np.zeros(len(self.table), dtype=bool)
         pinned[pin_items] = True
         return Plan(allowed, multiplier, winner, includes, pin_items, pin_positions, pin_rules, pinned,
-                    settings.max_per_category)
+                    settings.max_per_category, self._values(settings.objective), settings.relevance_floor)
+
+    def _values(self, objective: str) -> np.ndarray | None:
+        """Per item value of ``objective``; a margin objective over a catalog without a ``margin``
+        column ranks by relevance (the console warns when it is set)."""
+        column = VALUE_COLUMNS.get(objective)
+        if column is None or column not in self.table.columns or self.table.kinds.get(column) != "number":
+            return None
+        return item_values(self.table.columns[column], self.table.present[column])
 
     def _settings_mask(self, settings: PlacementSettings) -> np.ndarray:
         allowed = np.ones(len(self.table), dtype=bool)
@@ -182,6 +197,17 @@ class RuleReranker:
                 rows.append(pins[item])
             touched.append([self.rules[row] for row in rows])
         return touched
+
+
+def _by_value(ranked: Candidates, values: np.ndarray, floor: float) -> Candidates:
+    """The real candidates by expected value (fill-up items keep their place behind them)."""
+    real = np.flatnonzero(ranked.tiers == 0)
+    order, scores = by_expected_value(ranked.scores[real], values[ranked.items[real]], floor)
+    keep = np.concatenate([real[order], np.flatnonzero(ranked.tiers != 0)])
+    out = ranked.take(keep)
+    new = out.scores.astype(np.float64).copy()
+    new[:len(real)] = scores
+    return Candidates(out.items, new.astype(ranked.scores.dtype), out.sources, out.fallback)
 
 
 def _rule_mask(rule: Rule, table: ItemTable) -> np.ndarray:

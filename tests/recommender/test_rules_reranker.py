@@ -197,3 +197,42 @@ def test_a_hundred_rules_over_a_large_catalog_cost_little_per_request():
     for _ in range(200):
         reranker.apply(pool, HOME)
     assert (time.perf_counter() - started) / 200 < 0.005
+
+
+def test_a_revenue_objective_promotes_pricier_items_above_the_relevance_floor_only():
+    # scores fall from 1.0 to 0.1 over items 0..10; prices rise 10, 20, … 110
+    ranked = apply(settings={"home": PlacementSettings(objective="revenue", relevance_floor=0.5)})
+    scores = dict(zip(candidates().items.tolist(), candidates().scores.tolist()))
+    above = [i for i in range(N - 1) if scores[i] >= 0.5]
+    assert ranked[:len(above)] == sorted(above, key=lambda i: -scores[i] * RECORDS[f"p{i}"]["price"])
+    assert ranked[len(above):] == [i for i in range(N - 1) if i not in above]  # relevance order behind
+    assert apply(settings={"home": PlacementSettings(objective="revenue", relevance_floor=1.0)})[0] == 0
+    assert apply(settings={"home": PlacementSettings(objective="relevance")}) == list(range(N - 1))
+
+
+def test_an_objective_keeps_scores_in_order_and_fill_up_items_behind():
+    pool = candidates(fallback=np.arange(N - 1) >= 8)
+    reranker = RuleReranker(RuleBook((), {"home": PlacementSettings(objective="revenue", relevance_floor=0.0)}), TABLE)
+    ranked = reranker.apply(pool, HOME)
+    assert np.all(np.diff(ranked.scores[:8]) <= 0)
+    assert ranked.items[8:].tolist() == [8, 9, 10]
+
+
+def test_a_margin_objective_needs_a_margin_column():
+    margin = {key: {**row, "margin": 100.0 if key == "p9" else 1.0} for key, row in RECORDS.items()}
+    table = ItemTable.from_records(TABLE.item_ids, margin)
+    settings = {"home": PlacementSettings(objective="margin", relevance_floor=0.0)}
+    assert RuleReranker(RuleBook((), settings), table).apply(candidates(), HOME).items[0] == 9
+    assert apply(settings=settings) == list(range(N - 1))  # no margin column: relevance
+
+
+def test_objective_settings_are_checked():
+    import pytest
+    from recommender.errors import FieldError
+    from recommender.rules import parse_settings
+
+    assert parse_settings({"objective": "margin", "relevance_floor": 0.2}).objective == "margin"
+    for bad, field in (({"objective": "profit"}, "objective"), ({"relevance_floor": 1.5}, "relevance_floor")):
+        with pytest.raises(FieldError) as error:
+            parse_settings(bad)
+        assert error.value.field == field
