@@ -2,9 +2,12 @@
 
 A list's relevance score stands in for the chance that the customer buys the item (the blend and
 the ranker are both trained to put what gets bought first), so ``score × value`` orders items by
-expected revenue (``value`` = price) or expected margin (``value`` = the catalog's ``margin``
-column). A relevance floor keeps the list personal: only items scoring at least ``floor`` times
-the list's best score may be promoted by value; the others follow, in relevance order.
+expected revenue or margin, where ``value`` is what one order line of the item is worth: the
+price (or the catalog's ``margin`` column, per unit) times ``units_per_order``, the mean quantity
+of a purchase line that training learns (on Online Retail, ranking by unit price alone *lost*
+revenue: cheap items sell by the hundred). A relevance floor keeps the list personal: only items
+scoring at least ``floor`` times the list's best score may be promoted by value; the others
+follow, in relevance order.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import numpy as np
 
 OBJECTIVES = ("relevance", "revenue", "margin")
 VALUE_COLUMNS = {"revenue": "price", "margin": "margin"}
+UNITS_COLUMN = "units_per_order"
 
 
 def item_values(values: np.ndarray, known: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from recommender.rank_features import personal_rhythm
 from recommender.ranker import LambdaRanker
 
 from .config import MODES, TrainConfig
-from .dataset import Dataset, last_purchase_ages
+from .dataset import PURCHASE, Dataset, last_purchase_ages
 from .models import FittedModels, signals
 from .profiles import customer_events
 from .ranking import ranked_candidates, ranking_inputs
@@ -115,8 +115,21 @@ def _scoring_choice(models: FittedModels, index: VectorIndex, search: str) -> di
     return {"method": choose_scoring(measurement), "measurement": measurement}
 
 
-def _catalog_records(catalog: pd.DataFrame) -> list[dict]:
-    return json.loads(catalog.to_json(orient="records", date_format="iso"))
+def _catalog_records(catalog: pd.DataFrame, data: Dataset) -> list[dict]:
+    """The catalog as JSON records, with ``units_per_order`` (the mean quantity of a purchase line
+    of the item, learned here) where the item sold: a revenue or margin objective weighs a pick by
+    what one order of it is worth, not by its unit price alone."""
+    bought = (data.event == PURCHASE) & (data.quantity > 0)
+    units = np.bincount(data.item[bought], weights=data.quantity[bought], minlength=data.n_items)
+    lines = np.bincount(data.item[bought], minlength=data.n_items)
+    per_order = pd.Series(np.divide(units, lines, out=np.full(data.n_items, np.nan), where=lines > 0).round(3),
+                          index=data.item_ids)
+    records = json.loads(catalog.to_json(orient="records", date_format="iso"))
+    for record in records:
+        value = per_order.get(str(record["item_id"]), np.nan)
+        if np.isfinite(value):
+            record["units_per_order"] = float(value)
+    return records
 
 
 def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: FittedModels,
@@ -130,7 +143,7 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
                 confidence=models.confidence, purchases=models.purchases,
                 last_purchase=last_purchase_ages(data, models.now),
                 rhythm=personal_rhythm(customer_events(data), data.n_items))
-    write_catalog(folder, _catalog_records(catalog))
+    write_catalog(folder, _catalog_records(catalog, data))
     with ThreadPoolExecutor(1) as pool:  # Annoy builds on one core and releases the GIL: score users beside it
         candidates = pool.submit(_user_candidates, data, models, config, rankers or {}) if config.user_candidates else None
         annoy, indexes = _build_indexes(folder, models, config)

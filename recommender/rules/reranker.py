@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.request import Candidates, PurchaseRule, RequestContext
-from ..objectives import VALUE_COLUMNS, by_expected_value, item_values
+from ..objectives import UNITS_COLUMN, VALUE_COLUMNS, by_expected_value, item_values
 from .audiences import BUILT_IN
 from .conditions import compile_condition
 from .definitions import PlacementSettings, Rule, RuleBook
@@ -152,9 +152,12 @@ class RuleReranker:
         """Per item value of ``objective``; a margin objective over a catalog without a ``margin``
         column ranks by relevance (the console warns when it is set)."""
         column = VALUE_COLUMNS.get(objective)
-        if column is None or column not in self.table.columns or self.table.kinds.get(column) != "number":
+        if column is None or self.table.kinds.get(column) != "number":
             return None
-        return item_values(self.table.columns[column], self.table.present[column])
+        values = item_values(self.table.columns[column], self.table.present[column])
+        if self.table.kinds.get(UNITS_COLUMN) == "number":
+            values = values * item_values(self.table.columns[UNITS_COLUMN], self.table.present[UNITS_COLUMN])
+        return values
 
     def _settings_mask(self, settings: PlacementSettings) -> np.ndarray:
         allowed = np.ones(len(self.table), dtype=bool)

@@ -236,3 +236,11 @@ def test_objective_settings_are_checked():
         with pytest.raises(FieldError) as error:
             parse_settings(bad)
         assert error.value.field == field
+
+
+def test_revenue_weighs_an_item_by_what_one_order_line_of_it_is_worth():
+    # p1 costs 20 but sells by the hundred; p2 costs 30 and sells one at a time
+    bulk = {key: {**row, "units_per_order": 100.0 if key == "p1" else 1.0} for key, row in RECORDS.items()}
+    table = ItemTable.from_records(TABLE.item_ids, bulk)
+    settings = {"home": PlacementSettings(objective="revenue", relevance_floor=0.0)}
+    assert RuleReranker(RuleBook((), settings), table).apply(candidates(range(3)), HOME).items.tolist() == [1, 0, 2]
