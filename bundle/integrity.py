@@ -75,6 +75,8 @@ def check_values(folder: Path, model: ServingModel) -> None:
     ids = {"item_category.npy": (model.item_category, len(model.category_names), 0),
            "confidence.npz": (model.confidence.indices, n_items, 0),
            "purchases.npz": (model.purchases.indices, n_items, 0)}
+    if model.session_knn is not None:
+        ids["session_knn.npz"] = (model.session_knn.sessions_.indices, n_items, 0)
     for lists, prefix in ((model.candidates, "candidate"), (model.repeat_candidates, "repeat")):
         if lists is not None:
             ids[f"{prefix}_items.npy"] = (lists.items, n_items, -1)

@@ -16,6 +16,7 @@ from recommender.ann import ExactIndex, VectorIndex
 from recommender.candidates import ItemNeighbours, RepeatCandidates, UserCandidates
 from recommender.copurchase import CoPurchaseModel
 from recommender.ease import EASEModel
+from recommender.session_knn import SessionKNNModel
 from recommender.engine import ServingModel
 from recommender.interactions import EventWeights, InteractionConfig
 from recommender.item_knn import ItemKNNModel
@@ -95,6 +96,8 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
         indexes=_load_indexes(folder, manifest["annoy"], dim, {"items": item_factors, "users": user_factors,
                                                               "items_dot": item_factors}),
         blend_weights=settings["blend"],
+        session_knn=SessionKNNModel.from_arrays(_load_npz(folder / "session_knn.npz"), **settings["session_knn"]),
+        session_weight=float(settings["session_weight"]),
         interactions=interaction_config(settings["interactions"]),
         scoring=manifest["scoring"]["method"],
         last_purchase=_load_optional_csr(folder / "last_purchase.npz"),
@@ -155,6 +158,7 @@ def _check_shapes(folder: Path, model: ServingModel) -> None:
         "last_purchase.npz": model.last_purchase is None or model.last_purchase.shape == (n_users, n_items),
         "rhythm.npz": model.rhythm is None or model.rhythm.shape == (n_users, n_items),
         "popularity.npz": len(model.popularity.scores_) == n_items,
+        "session_knn.npz": model.session_knn.sessions_.shape[1] == n_items,
         "ease.npy": model.ease is None or model.ease.consistent_with(n_items),
         "item_category.npy": len(model.item_category) == n_items,
         "items.ann": model.indexes["items"].n_items_ == n_items,

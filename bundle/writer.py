@@ -13,6 +13,7 @@ from recommender.als import ALSModel
 from recommender.candidates import ItemNeighbours, UserCandidates
 from recommender.copurchase import CoPurchaseModel
 from recommender.ease import EASEModel
+from recommender.session_knn import SessionKNNModel
 from recommender.item_knn import ItemKNNModel
 from recommender.popularity import PopularityModel
 
@@ -30,7 +31,7 @@ def index_path(folder: Path, name: str) -> Path:
 
 def write_model(folder: Path, *, user_ids: np.ndarray, item_ids: np.ndarray, category_names: np.ndarray,
                 item_category: np.ndarray, als: ALSModel, copurchase: CoPurchaseModel, popularity: PopularityModel,
-                trending: PopularityModel, item_knn: ItemKNNModel, ease: EASEModel | None,
+                trending: PopularityModel, item_knn: ItemKNNModel, session_knn: SessionKNNModel, ease: EASEModel | None,
                 confidence: sp.csr_matrix, purchases: sp.csr_matrix, last_purchase: sp.csr_matrix,
                 rhythm: sp.csr_matrix) -> None:
     """The id maps, the fitted signals and each user's history."""
@@ -39,7 +40,7 @@ def write_model(folder: Path, *, user_ids: np.ndarray, item_ids: np.ndarray, cat
                           "item_category": item_category, "user_factors": als.user_factors_,
                           "item_factors": als.item_factors_})
     for name, model in (("copurchase", copurchase), ("popularity", popularity), ("trending", trending),
-                        ("item_knn", item_knn)):
+                        ("item_knn", item_knn), ("session_knn", session_knn)):
         np.savez(folder / f"{name}.npz", **model.to_arrays())
     if ease is not None:
         np.save(folder / "ease.npy", ease.weights_)

@@ -139,7 +139,8 @@ def write_artifacts(folder: Path, data: Dataset, catalog: pd.DataFrame, models: 
     added = {"profiles": save_profiles(folder, profiles)} if profiles is not None else {}
     write_model(folder, user_ids=data.user_ids, item_ids=data.item_ids, category_names=data.category_names,
                 item_category=data.item_category, als=models.als, copurchase=models.copurchase,
-                popularity=models.popularity, trending=models.trending, item_knn=models.item_knn, ease=models.ease,
+                popularity=models.popularity, trending=models.trending, item_knn=models.item_knn,
+                session_knn=models.session_knn, ease=models.ease,
                 confidence=models.confidence, purchases=models.purchases,
                 last_purchase=last_purchase_ages(data, models.now),
                 rhythm=personal_rhythm(customer_events(data), data.n_items))

@@ -49,6 +49,12 @@ class EASEConfig:
 
 
 @dataclass(frozen=True)
+class SessionKNNConfig:
+    neighbours: int = 100
+    sample_size: int = 1000
+
+
+@dataclass(frozen=True)
 class EvaluationConfig:
     cutoff: str | None = None
     holdout_share: float = 0.15
@@ -101,6 +107,7 @@ class TrainConfig:
     copurchase: CoPurchaseConfig = CoPurchaseConfig()
     item_knn: ItemKNNConfig = ItemKNNConfig()
     ease: EASEConfig = EASEConfig()
+    session_knn: SessionKNNConfig = SessionKNNConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     annoy: AnnoyConfig = AnnoyConfig()
     lifecycle: LifecycleConfig = LifecycleConfig()
@@ -112,6 +119,7 @@ class TrainConfig:
     basket_gap_hours: float = 24.0
     keep_versions: int = 5
     max_bad_share: float = 0.05
+    session_weight: float = 4.0  # V-SKNN beside the blend in live sessions; chosen by selection
     user_candidates: int = 40  # best new items kept per user for serving; 0: score every request live
     item_neighbours: int = 40  # nearest items kept per item for related products; 0: search per request
 

@@ -163,3 +163,35 @@ def last_purchase_ages(data: Dataset, now: float) -> sp.csr_matrix:
     indptr = np.searchsorted(user[first], np.arange(data.n_users + 1))
     return sp.csr_matrix((np.maximum(age[first], 0).astype(np.float32), item[first], indptr),
                          shape=(data.n_users, data.n_items))
+
+
+def session_codes(data: Dataset, gap_minutes: float = 30.0) -> np.ndarray:
+    """A session number per event, in time order of the sessions' starts (-1: none): a known
+    visitor's events until a pause of ``gap_minutes``, and each anonymous order on its own."""
+    codes = np.full(len(data.time), -1, dtype=np.int64)
+    known = np.flatnonzero(data.user >= 0)
+    order = known[np.lexsort((data.time[known], data.user[known]))]
+    starts = np.r_[True, (data.user[order][1:] != data.user[order][:-1])
+                   | (np.diff(data.time[order]) > gap_minutes * 60.0)] if len(order) else np.zeros(0, bool)
+    codes[order] = np.cumsum(starts) - 1
+    anonymous = np.flatnonzero((data.user < 0) & (data.basket >= 0))
+    _, basket = np.unique(data.basket[anonymous], return_inverse=True)
+    codes[anonymous] = (codes.max() + 1) + basket.ravel() if len(anonymous) else codes[anonymous]
+    first = np.full(codes.max() + 1 if len(codes) and codes.max() >= 0 else 0, np.inf)
+    has = codes >= 0
+    np.minimum.at(first, codes[has], data.time[has])
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    codes[has] = rank[codes[has]]
+    return codes
+
+
+def session_matrix(data: Dataset, gap_minutes: float = 30.0) -> sp.csr_matrix:
+    """Sessions × items (1 where the session touched the item), rows in time order."""
+    codes = session_codes(data, gap_minutes)
+    has = codes >= 0
+    n = int(codes.max()) + 1 if has.any() else 0
+    matrix = sp.csr_matrix((np.ones(int(has.sum()), np.float32), (codes[has], data.item[has])), shape=(n, data.n_items))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix

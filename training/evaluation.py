@@ -26,6 +26,7 @@ from .dataset import PURCHASE, Dataset
 from .models import FittedModels, fit_models, signals
 from .profiles import stages_as_of
 from .ranking import ranked_lists, ranking_inputs
+from .session_evaluation import session_task
 
 BATCH_USERS = 512
 
@@ -160,6 +161,7 @@ def evaluate(data: Dataset, config: TrainConfig, rankers: dict[str, LambdaRanker
     stages = stages_as_of(split.train, cutoff, config.lifecycle)[split.users]
     result = evaluate_split(split, models, config, stages, rankers)
     result["cutoff"] = pd.Timestamp(cutoff, unit="s", tz="UTC").isoformat()
+    result["sessions"] = session_task(data, cutoff, models, config)
     return result
 
 

@@ -12,9 +12,10 @@ from recommender.copurchase import CoPurchaseModel
 from recommender.ease import EASEModel
 from recommender.item_knn import ItemKNNModel
 from recommender.popularity import PopularityModel
+from recommender.session_knn import SessionKNNModel
 
 from .config import TrainConfig
-from .dataset import PURCHASE, Dataset, basket_matrix, interaction_matrices
+from .dataset import PURCHASE, Dataset, basket_matrix, interaction_matrices, session_matrix
 
 
 @dataclass
@@ -29,6 +30,7 @@ class FittedModels:
     popularity: PopularityModel
     trending: PopularityModel
     item_knn: ItemKNNModel
+    session_knn: SessionKNNModel
     ease: EASEModel | None = None
 
 
@@ -51,6 +53,7 @@ def fit_models(data: Dataset, config: TrainConfig, now: float) -> FittedModels:
         popularity=fit_popularity(data, now, config.popularity_half_life_days),
         trending=fit_popularity(data, now, config.trending_half_life_days),
         item_knn=ItemKNNModel(**vars(config.item_knn)).fit(confidence),
+        session_knn=SessionKNNModel(**vars(config.session_knn)).fit(session_matrix(data)),
     )
     if config.ease.max_items > 0:
         models.ease = EASEModel(**vars(config.ease)).fit(confidence)
@@ -58,7 +61,7 @@ def fit_models(data: Dataset, config: TrainConfig, now: float) -> FittedModels:
 
 
 def signals(models: FittedModels) -> dict[str, Scorer]:
-    """The signals a blend can weigh, by name."""
+    """The signals a blend can weigh, by name (V-SKNN serves live sessions only, beside the blend)."""
     found: dict[str, Scorer] = {
         "als": models.als,
         "copurchase": models.copurchase,

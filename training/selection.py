@@ -9,7 +9,9 @@ long as the holdout, newest first. On the newest (the judging window):
 2. the decay of the purchase rows behind "buy again", chosen on that signal alone;
 3. per mode, coordinate ascent over the blend weights that starts from the best single signal,
    so the blend is never worse on this window than the best signal alone;
-4. per mode, a LambdaRank re-ranker trained on the older windows and judged against the tuned
+4. the weight of V-SKNN beside the blend in live sessions, by MRR@20 when the judging window's
+   sessions are replayed item by item (:mod:`training.session_evaluation`);
+5. per mode, a LambdaRank re-ranker trained on the older windows and judged against the tuned
    blend on the newest; it is kept (refitted on every window) only where it wins.
 
 The report lists every trial, the chosen settings, each single signal's NDCG on the judging
@@ -34,8 +36,9 @@ from recommender.rerank import union_rows
 from .config import MODES, TrainConfig, merge
 from .dataset import Dataset, interaction_matrices
 from .evaluation import Split, resolve_cutoff, split_by_time
-from .models import fit_models, fit_popularity, signals
+from .models import FittedModels, fit_models, fit_popularity, signals
 from .ranking import Examples, LabelledWindow, fit_ranker, ranked_lists, ranking_inputs, window_examples
+from .session_evaluation import best_session_weight, session_task
 
 SPACE = {
     "interactions.half_life_days": [None, 90.0, 180.0, 365.0],
@@ -89,11 +92,15 @@ def budget_seconds(config: TrainConfig, n_events: int) -> float:
     return float(configured) if configured is not None else 20.0 + 20.0 * n_events / 1e6
 
 
+def _length(data: Dataset, config: TrainConfig) -> float:
+    """A window's length: the holdout's."""
+    return float(data.time.max()) - resolve_cutoff(data, config)
+
+
 def labelled_windows(data: Dataset, config: TrainConfig) -> list[Split]:
     """Up to ``selection.windows`` splits before the holdout, newest first; a window without a
     judged customer ends the list."""
-    cutoff = resolve_cutoff(data, config)
-    length = float(data.time.max()) - cutoff
+    cutoff, length = resolve_cutoff(data, config), _length(data, config)
     windows = []
     for back in range(1, config.selection.windows + 1):
         end, start = cutoff - (back - 1) * length, cutoff - back * length
@@ -106,6 +113,7 @@ def labelled_windows(data: Dataset, config: TrainConfig) -> list[Split]:
     return windows
 
 
+SELECTION_SESSIONS = 300  # sessions of the judging window replayed to weigh V-SKNN in live sessions
 POOL_EACH = 60  # each signal's best items (new, and with past purchases) pooled for blend tuning
 
 
@@ -151,10 +159,9 @@ class PooledScores:
         return judge.lists_ndcg(ids, mode)
 
 
-def pooled_scores(judge: Judge, config: TrainConfig) -> PooledScores:
-    """Every signal fitted as of the judging window's cut-off, pooled per customer."""
+def pooled_scores(judge: Judge, models: FittedModels) -> PooledScores:
+    """Every signal (``models``, fitted as of the judging window's cut-off), pooled per customer."""
     split = judge.split
-    models = fit_models(split.train, config, now=split.cutoff)
     available = signals(models)
     items, scores, bought = [], {name: [] for name in available}, []
     for rows in judge.batches(len(available)):
@@ -285,11 +292,16 @@ def select(data: Dataset, config: TrainConfig) -> Selection:
     chosen = merge(config, nested(point))
     half_life, decays = choose_purchase_decay(judge, chosen)
     chosen = merge(chosen, {"interactions": {"purchase_half_life_days": half_life}})
-    pooled = pooled_scores(judge, chosen)
+    judged_models = fit_models(judge.split.train, chosen, now=judge.split.cutoff)
+    pooled = pooled_scores(judge, judged_models)
     blend, blend_ndcg, singles = {}, {}, {}
     for mode in MODES:
         blend[mode], blend_ndcg[mode], singles[mode] = tune_blend(judge, pooled, mode)
     chosen = merge(chosen, {"blend": blend})
+    sessions = session_task(data, judge.split.cutoff, judged_models, chosen, end=judge.split.cutoff + _length(data, config),
+                            max_sessions=SELECTION_SESSIONS)
+    if sessions["positions"]:
+        chosen = merge(chosen, {"session_weight": best_session_weight(sessions)})
     rankers, ranker_report = choose_rankers(windows, chosen, blend_ndcg)
     report = {
         "enabled": True,
@@ -300,9 +312,11 @@ def select(data: Dataset, config: TrainConfig) -> Selection:
         "singles": singles,
         "blend": {mode: {"weights": blend[mode], "ndcg": round(blend_ndcg[mode], 5)} for mode in MODES},
         "ranker": ranker_report,
+        "sessions": {**sessions, "chosen_weight": chosen.session_weight},
         "chosen": {mode: "ranker" if mode in rankers else "blend" for mode in MODES},
         "settings": {**nested(point), "interactions": {**nested(point).get("interactions", {}),
-                                                         "purchase_half_life_days": half_life}, "blend": blend},
+                                                         "purchase_half_life_days": half_life}, "blend": blend,
+                     "session_weight": chosen.session_weight},
         "seconds": round(time.monotonic() - started, 1),
     }
     return Selection(chosen, rankers, report)
@@ -326,5 +340,10 @@ def report_text(report: dict) -> str:
                          f"{'used' if ranker['used'] else 'not used'}")
         else:
             lines.append(f"  ranker not tried: {ranker['reason']}")
+    sessions = report.get("sessions", {})
+    if sessions.get("positions"):
+        found = ", ".join(f"{name} {m['mrr@20']:.4f}" for name, m in sessions["metrics"].items())
+        lines.append(f"live sessions ({sessions['positions']} positions, MRR@20): {found}; "
+                     f"V-SKNN weight {sessions['chosen_weight']:g}")
     lines.append(f"chosen settings: {report['settings']}")
     return "\n".join(lines)

@@ -172,11 +172,22 @@ class RecommendationEngine:
         session = [e for e, ok in zip(events, seen) if ok]
         history = session_history(self.model, row, items[seen], session)
         return self._personalized(history, n, exclude_purchased, placement, [user_id], "session",
-                                  session_items=items[seen], purchase_rows=np.array([row]))[0]
+                                  session_items=items[seen], purchase_rows=np.array([row]),
+                                  extra=self._session_knn(items[seen]))[0]
+
+    def _session_knn(self, items: np.ndarray) -> dict[str, np.ndarray] | None:
+        """V-SKNN's scores of the session's items in the order they came, scaled and weighted as
+        training chose, to add to the blend; ``None`` without a session model or weight."""
+        model = self.model.session_knn
+        if model is None or self.model.session_weight <= 0 or not len(items):
+            return None
+        scores = model.score_sequence(items)[None, :]
+        return {"session_knn": scores * np.float32(self.model.session_weight / max(float(scores.max()), 1e-12))}
 
     def _personalized(self, history: UserHistory, n: int, exclude_purchased: bool, placement: str | None,
                       user_ids: Sequence[str | None], strategy: str, session_items: np.ndarray | None = None,
-                      purchase_rows: np.ndarray | None = None) -> list[Answer]:
+                      purchase_rows: np.ndarray | None = None,
+                      extra: dict[str, np.ndarray] | None = None) -> list[Answer]:
         """Blend, mask and cut the whole batch at once; only re-ranking and reasons run per user.
 
         ``purchase_rows`` are the users' rows in ``last_purchase`` (default: ``history.users``)."""
@@ -187,7 +198,7 @@ class RecommendationEngine:
         excluded = [self._exclusions(basket, exclude_purchased, session_items, row, rule.after_days)
                     for basket, row in zip(baskets, purchase_rows)]
         blend = self.blends["new_items" if exclude_purchased else "all_purchases"]
-        batch = score_batch(blend, history, excluded, n * OVERFETCH)
+        batch = score_batch(blend, history, excluded, n * OVERFETCH, extra)
         answers = []
         for u in range(len(history)):
             context = self.request_context(placement, user_ids[u], excluded[u])

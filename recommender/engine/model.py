@@ -12,6 +12,7 @@ from ..ann import VectorIndex
 from ..candidates import ItemNeighbours, UserCandidates
 from ..copurchase import CoPurchaseModel
 from ..ease import EASEModel
+from ..session_knn import SessionKNNModel
 from ..history import UserHistory
 from ..interactions import InteractionConfig
 from ..item_knn import ItemKNNModel
@@ -41,6 +42,8 @@ class ServingModel:
     scoring: str = "exact"
     last_purchase: sp.csr_matrix | None = None  # users × items, days from the last purchase to the data's end
     rhythm: sp.csr_matrix | None = None  # users × items, a customer's mean days between purchase days of an item
+    session_knn: SessionKNNModel | None = None  # V-SKNN over training sessions, for live sessions
+    session_weight: float = 0.0  # its weight beside the blend, chosen at training
     candidates: UserCandidates | None = None  # each user's best new items, scored at training time
     repeat_candidates: UserCandidates | None = None  # the same with past purchases kept
     neighbours: ItemNeighbours | None = None  # each item's nearest items by cosine, found at training time

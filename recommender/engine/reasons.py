@@ -89,7 +89,7 @@ class Reasons:
             return f"you buy this about every {max(1, round(rhythm))} days"
         if source == "buy_again":
             return "you bought this before"
-        if source in ("als", "item_knn", "ease"):
+        if source in ("als", "item_knn", "ease", "session_knn"):
             if viewed is not None:
                 return f"because you viewed {titles[viewed]}"
             if similar is not None:

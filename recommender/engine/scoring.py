@@ -31,10 +31,15 @@ class ScoredBatch:
         return every_scored(self.blended, row)
 
 
-def score_batch(blend: BlendModel, history: UserHistory, excluded: list[np.ndarray], k: int) -> ScoredBatch:
-    """Blend, mask each user's ``excluded`` items and cut the whole batch at once."""
+def score_batch(blend: BlendModel, history: UserHistory, excluded: list[np.ndarray], k: int,
+                extra: dict[str, np.ndarray] | None = None) -> ScoredBatch:
+    """Blend, add the ``extra`` weighted parts (a live session's V-SKNN scores), mask each user's
+    ``excluded`` items and cut the whole batch at once."""
     blended = blend.score(history)
     total = blended.total
+    for name, part in (extra or {}).items():
+        total += part
+        blended.dense[name] = part
     rows = np.repeat(np.arange(len(history)), [len(e) for e in excluded])
     total[rows, np.concatenate(excluded) if excluded else rows] = -np.inf
     top, scores = top_n(total, k)

@@ -227,3 +227,22 @@ def test_reasons_name_the_evidence_a_customer_can_recognise(demo_version, demo_s
                 assert pick.reason == f"you buy this about every {max(1, round(days))} days" or pick.source == "pinned"
                 rhythmic += 1
     assert rhythmic > 0
+
+
+def test_a_live_session_adds_session_knn_with_the_weight_training_chose(demo_version, demo_store):
+    model = demo_version.model
+    assert model.session_knn is not None
+    viewed = list(demo_store.events.item_id.unique()[:3])
+    events = [SessionEvent(i, "view") for i in viewed]
+    without = RecommendationEngine(replace(model, session_weight=0.0)).recommend_session(events, n=10)
+    engine = RecommendationEngine(replace(model, session_weight=1e4))
+    alone = engine.recommend_session(events, n=10)
+    order = [engine.item_index[i] for i in viewed]
+    scores = model.session_knn.score_sequence(np.array(order))
+    scores[order] = -np.inf
+    expected = [model.item_ids[i] for i in np.argsort(-scores, kind="stable")[:5]]
+    assert [p.item_id for p in alone.picks[:5]] == expected
+    assert {p.source for p in alone.picks[:5]} == {"session_knn"}
+    assert all(p.reason.startswith("because you viewed ") for p in alone.picks[:5])
+    assert [p.item_id for p in alone.picks] != [p.item_id for p in without.picks]
+    assert "session_knn" not in {p.source for p in without.picks}
