@@ -4,7 +4,7 @@ Every signal scores the catalog; a customer's candidates are the union of each s
 items. A pair is described by what each signal thinks of it (its scaled score and its rank among
 that customer's candidates), by the item (popularity, trend, price, how often its buyers come back
 for it) and by the customer's history with the item and its category (how long ago, how many
-times, against the item's usual repurchase interval). Unknown values are NaN: a gradient-boosted
+times and in what share of their orders, against the item's usual repurchase interval). Unknown values are NaN: a gradient-boosted
 ranker learns which way a missing value should go.
 """
 from __future__ import annotations
@@ -17,9 +17,9 @@ import scipy.sparse as sp
 from .customers import CustomerEvents, SECONDS_PER_DAY
 
 ITEM_FEATURES = ("popularity", "trend", "price", "repurchase_days", "repurchase_share")
-PAIR_FEATURES = ("days_since_bought", "times_bought", "bought_over_interval", "bought_over_rhythm", "category_share",
-                 "days_since_category", "price_over_usual", "customer_orders", "customer_items", "customer_repeat_share",
-                 "order_rhythm_days", "days_since_any", "stage")
+PAIR_FEATURES = ("days_since_bought", "times_bought", "order_share", "bought_over_interval", "bought_over_rhythm",
+                 "category_share", "days_since_category", "price_over_usual", "customer_orders", "customer_items",
+                 "customer_repeat_share", "order_rhythm_days", "days_since_any", "stage")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,9 @@ def pair_features(users: np.ndarray, items: np.ndarray, facts: ItemFacts, state:
         over_interval = days_bought / facts.repurchase_days[items]
         over_rhythm = days_bought / state.rhythm_days[users]
         price_ratio = facts.price[items] / state.usual_price[users]
-    pair = [days_bought, times, over_interval, over_rhythm,
+    with np.errstate(divide="ignore", invalid="ignore"):
+        order_share = times / state.orders[users]
+    pair = [days_bought, times, order_share, over_interval, over_rhythm,
             _pair_values(state.category_share, users, category, 0.0),
             _pair_values(state.last_category, users, category, np.nan),
             price_ratio, state.orders[users], state.distinct_items[users], state.repeat_share[users],
