@@ -163,6 +163,9 @@ def test_manifest_records_the_selection_and_the_holdout_judges_what_was_chosen(t
         assert manifest["config"]["blend"][mode] == selection["blend"][mode]["weights"]
         assert ("ranker" in manifest["metrics"][mode]) == (selection["chosen"][mode] == "ranker")
     assert manifest["candidates"] == selection["chosen"]
+    assert manifest["config"]["session_weight"] == selection["sessions"]["chosen_weight"]
+    sessions = manifest["evaluation"]["sessions"]
+    assert sessions["positions"] > 0 and {"session_knn", "als_fold_in", "copurchase"} <= set(sessions["metrics"])
 
 
 def test_a_kept_ranker_orders_the_stored_candidates(demo_files, tmp_path):
