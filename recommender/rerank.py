@@ -42,22 +42,41 @@ def feature_names(signals: list[str]) -> list[str]:
 
 
 def pool_candidates(parts: dict[str, np.ndarray], weights: dict[str, float], exclude: sp.csr_matrix | None,
-                    n_blend: int, n_each: int) -> Pool:
+                    n_blend: int, n_each: int, static: frozenset[str] = frozenset(),
+                    skip: frozenset[str] = frozenset()) -> Pool:
     """The union, per row, of the blend's best ``n_blend`` and each signal's best ``n_each``
-    (items in ``exclude`` never), ordered by the blend."""
+    (items in ``exclude`` never), ordered by the blend. ``static`` signals give every row the
+    same scores, so their best are found once; ``skip`` signals only score, never pool (buy again
+    among new items: it scores nothing but what is excluded)."""
     total = sum(w * parts[name] for name, w in weights.items() if w)
     total = np.asarray(total, dtype=np.float32)
     if exclude is not None:
         coo = sp.coo_matrix(exclude)
         total[coo.row, coo.col] = -np.inf
     lists = [top_n(total, n_blend)[0]]
-    for scores in parts.values():
-        masked = np.where(np.isfinite(total), scores, -np.inf)
-        lists.append(top_n(masked, n_each)[0])
+    for name, scores in parts.items():
+        if name in skip:
+            continue
+        if name in static:
+            lists.append(_static_best(scores[0], n_each, exclude, len(total)))
+        else:
+            lists.append(top_n(np.where(np.isfinite(total), scores, -np.inf), n_each)[0])
     unique = union_rows(lists)
     blend = np.where(unique >= 0, np.take_along_axis(total, np.maximum(unique, 0), axis=1), -np.inf)
     by_blend = np.argsort(-blend, axis=1, kind="stable")
     return Pool(np.take_along_axis(unique, by_blend, axis=1), np.take_along_axis(blend, by_blend, axis=1))
+
+
+def _static_best(row: np.ndarray, n: int, exclude: sp.csr_matrix | None, m: int) -> np.ndarray:
+    """``m`` rows of the best ``n`` items of one shared score ``row``, each row without its own
+    ``exclude`` items."""
+    widest = int(np.diff(exclude.indptr).max(initial=0)) if exclude is not None else 0
+    best = np.tile(top_n(row[None, :], n + widest)[0][0], (m, 1))
+    if exclude is not None and widest:
+        hit = np.asarray(exclude[np.arange(m)[:, None], np.maximum(best, 0)].todense()) != 0
+        order = np.argsort(hit, axis=1, kind="stable")
+        best = np.where(np.take_along_axis(hit, order, axis=1), -1, np.take_along_axis(best, order, axis=1))
+    return best[:, :n]
 
 
 def union_rows(lists: list[np.ndarray]) -> np.ndarray:

@@ -7,10 +7,14 @@ whose purchases are the labels.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from recommender.blend import scale_rows
 from recommender.candidates import RepeatCandidates, UserCandidates
@@ -26,6 +30,8 @@ from .models import FittedModels, signals
 from .profiles import customer_events, stages_as_of
 
 BATCH_USERS = 512
+B, T = TypeVar("B"), TypeVar("T")
+STATIC_SIGNALS = frozenset({"popularity", "trending"})  # the same scores for every customer
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,8 @@ def batch_pool(inputs: RankingInputs, users: np.ndarray, weights: dict[str, floa
     computed here unless given)."""
     parts = _parts(inputs, users) if parts is None else parts
     weights = {n: w for n, w in weights.items() if n in parts and w}
-    pool = pool_candidates(parts, weights, _excluded(inputs, users, mode), inputs.pool_blend, inputs.pool_each)
+    pool = pool_candidates(parts, weights, _excluded(inputs, users, mode), inputs.pool_blend, inputs.pool_each,
+                           static=STATIC_SIGNALS, skip=frozenset({"buy_again"}) if mode == "new_items" else frozenset())
     return BatchPool(pool, pool_features(pool, parts, users, inputs.facts, inputs.state), parts, weights)
 
 
@@ -107,6 +114,13 @@ def _batch_size(inputs: RankingInputs) -> int:
 
 def _batches(users: np.ndarray, size: int) -> list[np.ndarray]:
     return [users[i:i + size] for i in range(0, len(users), size)]
+
+
+def _each_batch(work: Callable[[B], T], batches: list[B]) -> list[T]:
+    """``work`` on every batch, two at a time: the products, partitions and LightGBM release the
+    GIL, so two threads (one BLAS thread each) keep both cores busy."""
+    with threadpool_limits(1, "blas"), ThreadPoolExecutor(2) as pool:
+        return list(pool.map(work, batches))
 
 
 @dataclass(frozen=True)
@@ -145,15 +159,18 @@ def _labelled(found: BatchPool, truth: sp.csr_matrix) -> Examples:
 
 def window_examples(window: LabelledWindow, blends: dict[str, dict[str, float]]) -> dict[str, Examples]:
     """Each mode's examples of one window; the signals score each batch once for every mode."""
-    out: dict[str, list[Examples]] = {mode: [] for mode in blends}
     size = _batch_size(window.inputs)
-    for start in range(0, len(window.users), size):
+    starts = list(range(0, len(window.users), size))
+
+    def work(start: int) -> dict[str, Examples]:
         batch = window.users[start:start + size]
         parts = _parts(window.inputs, batch)
-        for mode, weights in blends.items():
-            found = batch_pool(window.inputs, batch, weights, mode, parts)
-            out[mode].append(_labelled(found, window.relevant[mode][start:start + len(batch)]))
-    return {mode: Examples.join(parts) for mode, parts in out.items()}
+        return {mode: _labelled(batch_pool(window.inputs, batch, weights, mode, parts),
+                                window.relevant[mode][start:start + len(batch)])
+                for mode, weights in blends.items()}
+
+    done = _each_batch(work, starts)
+    return {mode: Examples.join([d[mode] for d in done]) for mode in blends}
 
 
 def fit_ranker(examples: Examples, signal_names: list[str], seed: int = 0) -> LambdaRanker:
@@ -165,10 +182,11 @@ def fit_ranker(examples: Examples, signal_names: list[str], seed: int = 0) -> La
 def ranked_lists(inputs: RankingInputs, ranker: LambdaRanker, users: np.ndarray, weights: dict[str, float],
                  mode: str, n: int) -> np.ndarray:
     """``len(users) × n`` item ids, best first by ``ranker``."""
-    out = []
-    for batch in _batches(users, _batch_size(inputs)):
+    def work(batch: np.ndarray) -> np.ndarray:
         found = batch_pool(inputs, batch, weights, mode)
-        out.append(rerank(found.pool, ranker.predict(found.features), n)[0])
+        return rerank(found.pool, ranker.predict(found.features), n)[0]
+
+    out = _each_batch(work, _batches(users, _batch_size(inputs)))
     return np.vstack(out) if out else np.zeros((0, n), np.int64)
 
 
@@ -184,7 +202,8 @@ def ranked_candidates(inputs: RankingInputs, ranker: LambdaRanker, weights: dict
     items = np.full((n_users, n), -1, dtype=np.int32)
     scores = np.zeros((n_users, n), dtype=np.float32)
     sources = np.full((n_users, n), np.searchsorted(names, "popularity"), dtype=np.int8)
-    for batch in _batches(np.arange(n_users), _batch_size(inputs)):
+
+    def work(batch: np.ndarray) -> None:
         found = batch_pool(inputs, batch, weights, mode)
         ids, predicted = rerank(found.pool, ranker.predict(found.features), n)
         real = ids >= 0
@@ -196,4 +215,6 @@ def ranked_candidates(inputs: RankingInputs, ranker: LambdaRanker, weights: dict
         codes = sources[batch]
         codes[rows, cols] = np.searchsorted(names, strongest)
         sources[batch] = codes
+
+    _each_batch(work, _batches(np.arange(n_users), _batch_size(inputs)))
     return (UserCandidates if mode == "new_items" else RepeatCandidates)(items, scores, sources, names)

@@ -88,3 +88,14 @@ def test_personal_rhythm_is_the_mean_gap_between_a_customers_purchase_days():
     rhythm = personal_rhythm(HISTORY, 3)
     assert rhythm.shape == (2, 3) and rhythm.nnz == 1
     assert rhythm[0, 0] == 15.0  # days 0, 10, 30: two gaps over 30 days
+
+
+def test_static_signals_pool_their_shared_best_without_each_rows_exclusions():
+    shared = np.array([0.1, 0.9, 0.8, 0.7, 0.0], np.float32)
+    parts = {"a": np.array([[1.0, 0, 0, 0, 0], [0, 0, 0, 0, 1.0]], np.float32), "popular": np.tile(shared, (2, 1))}
+    exclude = sp.csr_matrix(np.array([[0, 1, 0, 0, 0], [0, 0, 0, 0, 0]]))
+    pool = pool_candidates(parts, {"a": 1.0}, exclude, n_blend=1, n_each=2, static=frozenset({"popular"}))
+    assert sorted(pool.items[0][pool.items[0] >= 0].tolist()) == [0, 2, 3]  # 1 is excluded: 2 and 3 instead
+    assert sorted(pool.items[1][pool.items[1] >= 0].tolist()) == [0, 1, 2, 4]  # a ties 0 with the rest
+    skipped = pool_candidates(parts, {"a": 1.0}, None, n_blend=1, n_each=2, skip=frozenset({"popular"}))
+    assert sorted(skipped.items[1][skipped.items[1] >= 0].tolist()) == [0, 4]  # a's best two; popular not pooled
