@@ -167,6 +167,23 @@ def versus_peers(metrics: dict, peers: dict[str, dict[str, float]], target: floa
     return "\n".join(lines)
 
 
+def session_summary(manifest: dict) -> str:
+    """The holdout's session task: HR@20 and MRR@20 of each model."""
+    sessions = manifest["evaluation"]["sessions"]
+    names = {"session_knn": "V-SKNN", "als_fold_in": "ALS fold-in", "copurchase": "co-purchase",
+             "popularity": "popularity"}
+    served = manifest["config"]["session_weight"]
+    rows = [f"| {label} | {sessions['metrics'][key]['hr@20']:.4f} | {sessions['metrics'][key]['mrr@20']:.4f} |"
+            for key, label in names.items()]
+    key = f"blend@{served:g}"
+    if key in sessions["metrics"]:
+        rows.append(f"| ALS fold-in + V-SKNN × {served:g} (the weight selection chose) | "
+                    f"{sessions['metrics'][key]['hr@20']:.4f} | {sessions['metrics'][key]['mrr@20']:.4f} |")
+    return "\n".join([f"{sessions['sessions']} sessions after the cut-off, {sessions['positions']} positions "
+                      "(next item after each prefix, first 11 items of a session):", "",
+                      "| model | HR@20 | MRR@20 |", "|---|---|---|", *rows])
+
+
 def selection_summary(manifest: dict) -> str:
     from training.selection import report_text
 
@@ -231,6 +248,7 @@ def run() -> str:
         "```", format_table(real["metrics"]), "```", "",
         "Model selection in that run (the judging window is the holdout's length just before it; the holdout "
         "is never seen):", "", selection_summary(real), "",
+        "### The session task on Online Retail (invoices as sessions)", "", session_summary(real), "",
         "### Business objectives on Online Retail (all purchases, the tuned blend's best 50 re-ordered; "
         "`objective = revenue` in a placement's settings)", "", objective_tradeoff(real["config"]), "",
         "### Long-tail store (100k products)", "",
