@@ -113,6 +113,7 @@ def labelled_windows(data: Dataset, config: TrainConfig) -> list[Split]:
     return windows
 
 
+MIN_RANKER_GROUPS = 20  # customers to learn a ranking from
 SELECTION_SESSIONS = 300  # sessions of the judging window replayed to weigh V-SKNN in live sessions
 POOL_EACH = 60  # each signal's best items (new, and with past purchases) pooled for blend tuning
 
@@ -135,6 +136,10 @@ class Judge:
         ids = [top_n(score_rows(rows), self.k, self.split.bought_before[rows] if mode == "new_items" else None)[0]
                for rows in self.batches()]
         return self.lists_ndcg(np.vstack(ids), mode)
+
+    def judges(self, mode: str) -> bool:
+        """Whether any customer of the window bought something that counts in ``mode``."""
+        return self.split.relevant[mode].nnz > 0
 
     def lists_ndcg(self, ids: np.ndarray, mode: str) -> float:
         return ranking_metrics(ids, self.split.relevant[mode], k=self.k)[f"ndcg@{self.k}"]
@@ -184,8 +189,10 @@ def pooled_scores(judge: Judge, models: FittedModels) -> PooledScores:
 
 
 def search_als(judge: Judge, config: TrainConfig, seconds: float) -> tuple[dict, list[dict]]:
-    """The best point of the ALS search by ALS's own NDCG in new-items mode, and every trial."""
+    """The best point of the ALS search by ALS's own NDCG in new-items mode (all purchases when
+    the window has no new-item purchase), and every trial."""
     deadline = time.monotonic() + seconds
+    mode = "new_items" if judge.judges("new_items") else "all_purchases"
     trials = []
     for point in sample_trials(config.selection.als_trials, config.selection.seed):
         if trials and time.monotonic() > deadline:
@@ -198,8 +205,8 @@ def search_als(judge: Judge, config: TrainConfig, seconds: float) -> tuple[dict,
         def scores(rows: np.ndarray) -> np.ndarray:
             return np.asarray(als.score_users(UserHistory.of(users[rows], confidence, purchases)), np.float32)
 
-        trials.append({"settings": point, "ndcg_als_new_items": round(judge.ndcg(scores, "new_items"), 5)})
-    best = max(trials, key=lambda trial: trial["ndcg_als_new_items"])
+        trials.append({"settings": point, "mode": mode, "ndcg_als": round(judge.ndcg(scores, mode), 5)})
+    best = max(trials, key=lambda trial: trial["ndcg_als"])
     return best["settings"], trials
 
 
@@ -264,7 +271,12 @@ def choose_rankers(windows: list[Split], config: TrainConfig, blend_ndcg: dict[s
     judge = Judge(windows[0], config.evaluation.k)
     rankers, report = {}, {}
     for mode in MODES:
-        trial = fit_ranker(Examples.join([e[mode] for e in examples[1:]]), names, config.selection.seed)
+        teaching = Examples.join([e[mode] for e in examples[1:]])
+        if len(teaching.groups) < MIN_RANKER_GROUPS or not judge.judges(mode):
+            report[mode] = {"used": False, "reason": f"{len(teaching.groups)} customers with a purchase in their pool "
+                                                     f"in the older windows; at least {MIN_RANKER_GROUPS} needed"}
+            continue
+        trial = fit_ranker(teaching, names, config.selection.seed)
         ids = ranked_lists(labelled[0].inputs, trial, windows[0].users, blends[mode], mode, config.evaluation.k)
         score = judge.lists_ndcg(ids, mode)
         gain = score / blend_ndcg[mode] - 1.0 if blend_ndcg[mode] > 0 else float("inf")
@@ -296,7 +308,10 @@ def select(data: Dataset, config: TrainConfig) -> Selection:
     pooled = pooled_scores(judge, judged_models)
     blend, blend_ndcg, singles = {}, {}, {}
     for mode in MODES:
-        blend[mode], blend_ndcg[mode], singles[mode] = tune_blend(judge, pooled, mode)
+        if judge.judges(mode):
+            blend[mode], blend_ndcg[mode], singles[mode] = tune_blend(judge, pooled, mode)
+        else:  # nothing to learn from in this mode: the configured weights stay
+            blend[mode], blend_ndcg[mode], singles[mode] = dict(config.blend[mode]), 0.0, {}
     chosen = merge(chosen, {"blend": blend})
     sessions = session_task(data, judge.split.cutoff, judged_models, chosen, end=judge.split.cutoff + _length(data, config),
                             max_sessions=SELECTION_SESSIONS)
@@ -326,8 +341,9 @@ def report_text(report: dict) -> str:
     """The selection report as a few readable lines (``vitrine tune``)."""
     if not report.get("enabled") or "skipped" in report:
         return f"selection: {report.get('skipped', 'disabled')}"
-    lines = ["ALS trials (judging window NDCG, new items), in order tried:"]
-    lines += [f"  {t['ndcg_als_new_items']:.4f}  {t['settings'] or 'current settings'}" for t in report["als_trials"]]
+    mode = report["als_trials"][0]["mode"].replace("_", " ")
+    lines = [f"ALS trials (judging window NDCG, {mode}), in order tried:"]
+    lines += [f"  {t['ndcg_als']:.4f}  {t['settings'] or 'current settings'}" for t in report["als_trials"]]
     decay = report["purchase_half_life_days"]
     lines.append(f"buy-again purchase half-life: {decay['chosen']} (tried {decay['tried']})")
     for mode in MODES:

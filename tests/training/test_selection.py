@@ -92,3 +92,11 @@ def test_disabled_selection_keeps_the_configured_settings():
     config = config_from_dict({"selection": {"enabled": False}})
     chosen = select(data, config)
     assert chosen.config == config and chosen.rankers == {} and chosen.report == {"enabled": False}
+
+
+def test_a_ranker_needs_customers_to_learn_from():
+    data = staples_store(customers=6, weeks=12)
+    chosen = select(data, config_from_dict({"selection": {"als_trials": 1}, "als": {"iterations": 2}}))
+    for mode in ("new_items", "all_purchases"):
+        assert not chosen.report["ranker"][mode]["used"] and "needed" in chosen.report["ranker"][mode]["reason"]
+    assert chosen.rankers == {}
