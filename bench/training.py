@@ -106,7 +106,7 @@ def objective_tradeoff(config_dict: dict, floors: tuple[float, ...] = (0.8, 0.5,
     from recommender.objectives import by_expected_value, item_values
     from recommender.ranking import top_n
     from training.config import config_from_dict
-    from training.dataset import build_dataset
+    from training.dataset import build_dataset, units_per_order
     from training.evaluation import resolve_cutoff, split_by_time
     from training.models import fit_models, signals
     from training.pipeline import TrainInput, load_input
@@ -124,12 +124,8 @@ def objective_tradeoff(config_dict: dict, floors: tuple[float, ...] = (0.8, 0.5,
     after = (data.time >= split.cutoff) & (data.event == 2) & (data.user >= 0)
     spent = sp.csr_matrix((data.revenue[after], (data.user[after], data.item[after])),
                           shape=(data.n_users, data.n_items))[split.users]
-    train = split.train
-    bought = (train.event == 2) & (train.quantity > 0)
-    units = np.bincount(train.item[bought], weights=train.quantity[bought], minlength=data.n_items)
-    lines = np.bincount(train.item[bought], minlength=data.n_items)
-    per_order = np.divide(units, lines, out=np.full(data.n_items, np.nan), where=lines > 0)
-    price = unit_prices(train)
+    per_order = units_per_order(split.train)
+    price = unit_prices(split.train)
     prices = item_values(price, ~np.isnan(price)) * item_values(per_order, ~np.isnan(per_order))
 
     def judge(ids: np.ndarray) -> tuple[float, float]:

@@ -142,7 +142,7 @@ def customer_state(events: CustomerEvents, as_of: float, stage: np.ndarray, pric
     category = events.item_category[item]
     n_users, n_items = events.n_users, len(events.item_category)
     n_categories = max(events.n_categories, 1)
-    last_bought = _latest(user, item, age, (n_users, n_items))
+    last_bought = youngest_per_pair(user, item, age, (n_users, n_items))
     occasions = np.unique(np.stack([user, item, day]), axis=1) if len(user) else np.zeros((3, 0))
     times = sp.csr_matrix((np.ones(occasions.shape[1], np.float32), (occasions[0], occasions[1])),
                           shape=(n_users, n_items))
@@ -167,16 +167,16 @@ def customer_state(events: CustomerEvents, as_of: float, stage: np.ndarray, pric
     rhythm = np.divide(first_age - since, orders - 1, out=np.full(n_users, np.nan, np.float32), where=orders > 1)
     return CustomerState(
         last_bought=last_bought, times_bought=times.tocsr(),
-        last_category=_latest(user, category, age, (n_users, n_categories)),
+        last_category=youngest_per_pair(user, category, age, (n_users, n_categories)),
         category_share=sp.csr_matrix(share), usual_price=usual,
         orders=orders, distinct_items=distinct, repeat_share=repeat.astype(np.float32),
         rhythm_days=rhythm.astype(np.float32), days_since_any=since, stage=np.asarray(stage, dtype=np.float32),
     )
 
 
-def _latest(rows: np.ndarray, cols: np.ndarray, age: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+def youngest_per_pair(rows: np.ndarray, cols: np.ndarray, age: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
     """The smallest ``age`` per (row, col), built straight from CSR arrays so that an age of 0 stays
-    an explicit entry."""
+    an explicit entry (a purchase on the last day is not "never bought")."""
     order = np.lexsort((age, cols, rows))
     rows, cols, age = rows[order], cols[order], age[order]
     first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])] if len(rows) else np.zeros(0, bool)

@@ -24,7 +24,7 @@ from recommender.rank_features import personal_rhythm
 from recommender.ranker import LambdaRanker
 
 from .config import MODES, TrainConfig
-from .dataset import PURCHASE, Dataset, last_purchase_ages
+from .dataset import Dataset, last_purchase_ages, units_per_order
 from .models import FittedModels, signals
 from .profiles import customer_events
 from .ranking import ranked_candidates, ranking_inputs
@@ -119,11 +119,7 @@ def _catalog_records(catalog: pd.DataFrame, data: Dataset) -> list[dict]:
     """The catalog as JSON records, with ``units_per_order`` (the mean quantity of a purchase line
     of the item, learned here) where the item sold: a revenue or margin objective weighs a pick by
     what one order of it is worth, not by its unit price alone."""
-    bought = (data.event == PURCHASE) & (data.quantity > 0)
-    units = np.bincount(data.item[bought], weights=data.quantity[bought], minlength=data.n_items)
-    lines = np.bincount(data.item[bought], minlength=data.n_items)
-    per_order = pd.Series(np.divide(units, lines, out=np.full(data.n_items, np.nan), where=lines > 0).round(3),
-                          index=data.item_ids)
+    per_order = pd.Series(units_per_order(data).round(3), index=data.item_ids)
     records = json.loads(catalog.to_json(orient="records", date_format="iso"))
     for record in records:
         value = per_order.get(str(record["item_id"]), np.nan)

@@ -8,6 +8,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recommender.interactions import EVENT_CODES, InteractionConfig, confidence_matrix
+from recommender.rank_features import youngest_per_pair
 
 SECONDS_PER_DAY = 86_400.0
 PURCHASE = EVENT_CODES["purchase"]
@@ -156,13 +157,16 @@ def last_purchase_ages(data: Dataset, now: float) -> sp.csr_matrix:
 
     Built straight from CSR arrays, so a purchase at ``now`` is an explicit 0 rather than no entry."""
     bought = (data.user >= 0) & (data.event == PURCHASE)
-    user, item, age = data.user[bought], data.item[bought], data.age_days(now)[bought]
-    order = np.lexsort((age, item, user))
-    user, item, age = user[order], item[order], age[order]
-    first = np.r_[True, (user[1:] != user[:-1]) | (item[1:] != item[:-1])] if len(user) else np.zeros(0, bool)
-    indptr = np.searchsorted(user[first], np.arange(data.n_users + 1))
-    return sp.csr_matrix((np.maximum(age[first], 0).astype(np.float32), item[first], indptr),
-                         shape=(data.n_users, data.n_items))
+    age = np.maximum(data.age_days(now)[bought], 0).astype(np.float32)
+    return youngest_per_pair(data.user[bought], data.item[bought], age, (data.n_users, data.n_items))
+
+
+def units_per_order(data: Dataset) -> np.ndarray:
+    """Per item, the mean quantity of a purchase line (NaN for items never sold)."""
+    bought = (data.event == PURCHASE) & (data.quantity > 0)
+    units = np.bincount(data.item[bought], weights=data.quantity[bought], minlength=data.n_items)
+    lines = np.bincount(data.item[bought], minlength=data.n_items)
+    return np.divide(units, lines, out=np.full(data.n_items, np.nan), where=lines > 0)
 
 
 def session_codes(data: Dataset, gap_minutes: float = 30.0) -> np.ndarray:

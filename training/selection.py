@@ -250,21 +250,23 @@ def tune_blend(judge: Judge, pooled: PooledScores, mode: str) -> tuple[dict[str,
     return {n: w for n, w in weights.items() if w}, score, {n: round(s, 5) for n, s in singles.items()}
 
 
-def _windows_for(splits: list[Split], config: TrainConfig) -> list[LabelledWindow]:
+def _windows_for(splits: list[Split], config: TrainConfig, newest: FittedModels) -> list[LabelledWindow]:
+    """Each split with its ranking inputs; ``newest`` are the models already fitted for the first."""
     out = []
-    for split in splits:
-        models = fit_models(split.train, config, now=split.cutoff)
+    for position, split in enumerate(splits):
+        models = newest if position == 0 else fit_models(split.train, config, now=split.cutoff)
         out.append(LabelledWindow(ranking_inputs(split.train, models, config), split.users, split.relevant))
     return out
 
 
-def choose_rankers(windows: list[Split], config: TrainConfig, blend_ndcg: dict[str, float]) -> tuple[dict, dict]:
+def choose_rankers(windows: list[Split], config: TrainConfig, blend_ndcg: dict[str, float],
+                   newest: FittedModels) -> tuple[dict, dict]:
     """Per mode, a ranker trained on the older windows and judged on the newest against the tuned
     blend; a winner is refitted on every window. Needs two windows or more."""
     if len(windows) < 2 or not config.ranker.enabled:
         reason = "disabled" if not config.ranker.enabled else "fewer than 2 labelled windows before the holdout"
         return {}, {mode: {"used": False, "reason": reason} for mode in MODES}
-    labelled = _windows_for(windows, config)
+    labelled = _windows_for(windows, config, newest)
     blends = {mode: config.blend[mode] for mode in MODES}
     examples = [window_examples(window, blends) for window in labelled]
     names = labelled[0].inputs.signal_names
@@ -317,7 +319,7 @@ def select(data: Dataset, config: TrainConfig) -> Selection:
                             max_sessions=SELECTION_SESSIONS)
     if sessions["positions"]:
         chosen = merge(chosen, {"session_weight": best_session_weight(sessions)})
-    rankers, ranker_report = choose_rankers(windows, chosen, blend_ndcg)
+    rankers, ranker_report = choose_rankers(windows, chosen, blend_ndcg, judged_models)
     report = {
         "enabled": True,
         "windows": [{"cutoff": float(w.cutoff), "customers": int(len(w.users))} for w in windows],

@@ -15,10 +15,9 @@ import scipy.sparse as sp
 
 from recommender.blend import scale_rows
 from recommender.history import UserHistory
-from recommender.session_knn import SessionKNNModel
 
 from .config import TrainConfig
-from .dataset import Dataset, session_codes, session_matrix
+from .dataset import Dataset, session_codes
 from .models import FittedModels
 
 K = 20
@@ -61,17 +60,17 @@ def _hits(scores: np.ndarray, prefixes: list[np.ndarray], targets: np.ndarray) -
     return rank <= K, np.where(rank <= K, 1.0 / rank, 0.0)
 
 
-def _signal_scores(models: FittedModels, sknn: SessionKNNModel, prefixes: list[np.ndarray]) -> dict[str, np.ndarray]:
-    history = _prefix_history(prefixes, sknn.sessions_.shape[1])
+def _signal_scores(models: FittedModels, prefixes: list[np.ndarray]) -> dict[str, np.ndarray]:
+    history = _prefix_history(prefixes, models.confidence.shape[1])
     return {
-        "session_knn": np.vstack([sknn.score_sequence(p) for p in prefixes]),
+        "session_knn": np.vstack([models.session_knn.score_sequence(p) for p in prefixes]),
         "als_fold_in": np.asarray(models.als.score_users(history), np.float32),
         "copurchase": models.copurchase.score_users(history),
         "popularity": np.broadcast_to(models.popularity.scores_, (len(prefixes), history.n_items)).astype(np.float32),
     }
 
 
-def replay(models: FittedModels, sknn: SessionKNNModel, sequences: list[np.ndarray],
+def replay(models: FittedModels, sequences: list[np.ndarray],
            weights: tuple[float, ...] = SESSION_WEIGHTS, batch: int = 256) -> dict:
     """HR@20 and MRR@20 of every model (and of each V-SKNN weight beside ALS fold-in) over every
     position of ``sequences``."""
@@ -80,7 +79,7 @@ def replay(models: FittedModels, sknn: SessionKNNModel, sequences: list[np.ndarr
     sums: dict[str, np.ndarray] = {}
     for start in range(0, len(prefixes), batch):
         part, truth = prefixes[start:start + batch], targets[start:start + batch]
-        signals = _signal_scores(models, sknn, part)
+        signals = _signal_scores(models, part)
         scaled = {name: scale_rows(signals[name]) for name in ("session_knn", "als_fold_in")}
         runs = dict(signals) | {f"blend@{w:g}": scaled["als_fold_in"] + w * scaled["session_knn"] for w in weights}
         for name, scores in runs.items():
@@ -95,10 +94,9 @@ def replay(models: FittedModels, sknn: SessionKNNModel, sequences: list[np.ndarr
 def session_task(data: Dataset, cutoff: float, models: FittedModels, config: TrainConfig, end: float | None = None,
                  max_sessions: int = 500) -> dict:
     """Replay the sessions between ``cutoff`` and ``end`` against ``models`` (fitted on the events
-    before ``cutoff``) and V-SKNN over the sessions before it."""
-    sknn = SessionKNNModel(**vars(config.session_knn)).fit(session_matrix(data.select(data.time < cutoff)))
+    before ``cutoff``, V-SKNN included)."""
     later = data if end is None else data.select(data.time < end)
-    return replay(models, sknn, later_sessions(later, cutoff, max_sessions, seed=config.selection.seed))
+    return replay(models, later_sessions(later, cutoff, max_sessions, seed=config.selection.seed))
 
 
 def best_session_weight(result: dict) -> float:
