@@ -8,6 +8,7 @@ and its rank in the pool by that signal, then the item and pair features of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,13 +25,17 @@ class Pool:
     items: np.ndarray
     blend: np.ndarray
 
+    @cached_property
+    def _real(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.nonzero(self.items >= 0)
+
     @property
     def rows(self) -> np.ndarray:
-        return np.nonzero(self.items >= 0)[0]
+        return self._real[0]
 
     @property
     def cols(self) -> np.ndarray:
-        return np.nonzero(self.items >= 0)[1]
+        return self._real[1]
 
     def group_sizes(self) -> np.ndarray:
         return np.count_nonzero(self.items >= 0, axis=1)

@@ -211,10 +211,7 @@ def ranked_candidates(inputs: RankingInputs, ranker: LambdaRanker, weights: dict
         rows, cols = np.nonzero(real)
         items[batch] = ids
         scores[batch] = np.where(real, np.exp(np.where(real, predicted - peak, 0.0)), 0.0)
-        strongest = found.strongest(rows, ids[rows, cols])
-        codes = sources[batch]
-        codes[rows, cols] = np.searchsorted(names, strongest)
-        sources[batch] = codes
+        sources[batch[rows], cols] = np.searchsorted(names, found.strongest(rows, ids[rows, cols]))
 
     _each_batch(work, _batches(np.arange(n_users), _batch_size(inputs)))
     return (UserCandidates if mode == "new_items" else RepeatCandidates)(items, scores, sources, names)
