@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from api.console import bp as console_bp
     from api.docs import bp as docs_bp
     from api.errors import register_error_handlers
+    from api.events import install_events
     from api.extension import KEY, Vitrine
     from api.json_provider import OrjsonProvider
     from api.metrics import init_metrics
@@ -48,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                        on_reload=lambda outcome: metrics.reloads.labels(outcome).inc())
     app.extensions[KEY] = Vitrine(store, metrics, app.config["ADMIN_TOKEN"])
     install_rules(app)
+    install_events(app)
     try:
         store.reload()
     except ReloadRefused as exc:

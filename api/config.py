@@ -29,6 +29,20 @@ VITRINE_DATABASE_URL      (empty: SQLite)      SQLAlchemy URL of the rules and c
                                                (PostgreSQL for several hosts); empty means the
                                                SQLite file ``<DATA_DIR>/vitrine.db``
 VITRINE_RULES_REFRESH_INTERVAL ``1.0``         seconds between two looks at the rule store's version
+VITRINE_SESSION_MINUTES   ``30``               a visitor's events this recent are folded into their
+                                               picks (0: never)
+VITRINE_EVENTS_VISITOR_LIMIT ``600/minute``    events one visitor may send (flask-limiter notation;
+                                               empty: no limit)
+VITRINE_EVENTS_ORIGIN_LIMIT ``5000/second``    ``POST /v1/events`` requests per origin (the Origin
+                                               header, else the client address)
+VITRINE_RATELIMIT_STORAGE_URI ``memory://``    where limits count: ``memory://`` counts per worker;
+                                               ``redis://host:6379`` shares counts across hosts
+VITRINE_EVENTS_RETENTION_DAYS ``0``            ``vitrine events purge`` deletes older events (0: keep)
+VITRINE_CART_ABANDON_MINUTES ``30``            a cart event not followed by a purchase this long
+                                               makes a cart abandoner ...
+VITRINE_CART_ABANDON_HOURS ``24``              ... as long as the cart event is this recent
+VITRINE_LIVE_REFRESH_INTERVAL ``5.0``          seconds a worker reuses live segments and today's
+                                               popularity before asking the event store again
 ========================  ===================  ==================================================
 """
 from __future__ import annotations
@@ -59,6 +73,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Strict",  # console session cookie (HttpOnly is Flask's default)
     "DATABASE_URL": "",
     "RULES_REFRESH_INTERVAL": 1.0,
+    "SESSION_MINUTES": 30.0,
+    "EVENTS_VISITOR_LIMIT": "600/minute",
+    "EVENTS_ORIGIN_LIMIT": "5000/second",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "EVENTS_RETENTION_DAYS": 0.0,
+    "CART_ABANDON_MINUTES": 30.0,
+    "CART_ABANDON_HOURS": 24.0,
+    "LIVE_REFRESH_INTERVAL": 5.0,
 }
 _POSITIVE_INTS = ("PORT", "WORKERS", "THREADS", "TIMEOUT", "MAX_CONTENT_LENGTH")
 
@@ -70,9 +92,11 @@ def load_settings(config: Config, overrides: Mapping[str, Any] | None = None) ->
     config.from_mapping(overrides or {})
     for key in _POSITIVE_INTS:
         config[key] = _positive_int(key, config[key])
-    for key in ("RELOAD_INTERVAL", "RULES_REFRESH_INTERVAL", "READ_TIMEOUT"):
+    for key in ("RELOAD_INTERVAL", "RULES_REFRESH_INTERVAL", "READ_TIMEOUT", "SESSION_MINUTES", "EVENTS_RETENTION_DAYS",
+                "CART_ABANDON_MINUTES", "CART_ABANDON_HOURS", "LIVE_REFRESH_INTERVAL"):
         config[key] = _non_negative_float(key, config[key])
-    for key in ("MODELS_DIR", "ADMIN_TOKEN", "HOST", "LOG_LEVEL", "DATA_DIR", "SECRET_KEY", "DATABASE_URL"):
+    for key in ("MODELS_DIR", "ADMIN_TOKEN", "HOST", "LOG_LEVEL", "DATA_DIR", "SECRET_KEY", "DATABASE_URL",
+                "EVENTS_VISITOR_LIMIT", "EVENTS_ORIGIN_LIMIT", "RATELIMIT_STORAGE_URI"):
         config[key] = "" if config[key] is None else str(config[key])
     config["CORS_ORIGINS"] = cors_origins(config["CORS_ORIGINS"])
     return config
@@ -109,7 +133,7 @@ def _non_negative_float(key: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{PREFIX}_{key} must be a number of seconds, got {value!r}") from None
+        raise ValueError(f"{PREFIX}_{key} must be a number, got {value!r}") from None
     if isinstance(value, bool) or not number >= 0:
-        raise ValueError(f"{PREFIX}_{key} must be a number of seconds >= 0, got {value!r}")
+        raise ValueError(f"{PREFIX}_{key} must be a number >= 0, got {value!r}")
     return number

@@ -1,4 +1,4 @@
-"""Prometheus metrics: request counts and latency per endpoint, fallback answers, model reloads.
+"""Prometheus metrics: request counts and latency per endpoint, fallback answers, events stored, model reloads.
 
 Single process (tests, ``vitrine serve --debug``): each app has its own ``CollectorRegistry``.
 Under gunicorn, ``vitrine serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` before any worker imports
@@ -32,6 +32,8 @@ class Metrics:
                                  ["endpoint"], buckets=LATENCY_BUCKETS, registry=registry)
         self.fallbacks = Counter("vitrine_fallback_answers", "Answers served from the popular fallback",
                                  ["endpoint"], registry=registry)
+        self.events = Counter("vitrine_events_stored", "Events stored, by type and whether the served model knows "
+                              "their item", ["type", "known_item"], registry=registry)
         self.reloads = Counter("vitrine_model_reloads", "Model version loads by outcome (loaded, refused)",
                                ["outcome"], registry=registry)
 

@@ -29,8 +29,11 @@ class Base(DeclarativeBase):
     pass
 
 
-def open_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their folder, WAL journaling and a busy timeout."""
+def open_engine(url: str, immediate: bool = False) -> Engine:
+    """An engine for ``url``; SQLite files get their folder, WAL journaling and a busy timeout.
+
+    ``immediate``: every SQLite transaction takes the write lock when it begins (``BEGIN
+    IMMEDIATE``), so a writer that reads first cannot deadlock with another process's writer."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -39,7 +42,14 @@ def open_engine(url: str) -> Engine:
     Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
+    if immediate:
+        event.listen(engine, "connect", _driver_leaves_transactions_to_us)
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
     return engine
+
+
+def _driver_leaves_transactions_to_us(connection: Any, _record: Any) -> None:
+    connection.isolation_level = None
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

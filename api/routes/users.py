@@ -5,6 +5,7 @@ from flask import Blueprint, request
 
 from api.serving.answers import listing
 from api.errors import APIError
+from api.events import events
 from api.extension import served_model, vitrine
 from api.rules.notes import with_rule_notes
 from api.rules.cache import rules_cache
@@ -15,13 +16,16 @@ bp = Blueprint("users", __name__, url_prefix="/v1/users")
 
 @bp.get("/<path:user_id>/recommendations")
 def recommendations(user_id: str) -> dict:
-    """Personalized picks; a user the model does not know gets popular items, never a 404."""
+    """Personalized picks, with what the customer did in the last ``SESSION_MINUTES`` folded in; a
+    user the model does not know (and who did nothing lately) gets popular items, never a 404."""
     n, placement = query_n(request.args), query_placement(request.args)
     exclude_purchased = query_bool(request.args, "exclude_purchased", True)
     debug = query_bool(request.args, "debug", False)
     served = served_model()
     engine = rules_cache().engine(served)
-    answer = engine.recommend_user(user_id, n, exclude_purchased, placement)
+    session = events().session(user_id=user_id)
+    answer = (engine.recommend_session(session, user_id, n, exclude_purchased, placement) if session
+              else engine.recommend_user(user_id, n, exclude_purchased, placement))
     vitrine().metrics.count_fallbacks([answer.strategy])
     body = listing(served, answer)
     return with_rule_notes(body, engine, placement, user_id) if debug else body

@@ -10,13 +10,13 @@ reading one integer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Callable
 
-from sqlalchemy import JSON, Integer, String, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import JSON, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from api.database import Base, migrate, open_engine
+from api.database.audit import AuditRow, Change, VersionRow, now_text, record
 
 
 STORE_FIELDS = ("id", "created_at", "updated_at")  # set by the store: in answers, ignored in bodies
@@ -46,28 +46,6 @@ class CatalogItemRow(Base):
     item_id: Mapped[str] = mapped_column(String(256), primary_key=True)
     attributes: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[str] = mapped_column(String(40))
-
-
-class AuditRow(Base):
-    __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[str] = mapped_column(String(40))
-    actor: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(32))
-    entity: Mapped[str] = mapped_column(String(32))
-    entity_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    before: Mapped[Any] = mapped_column(JSON, nullable=True)
-    after: Mapped[Any] = mapped_column(JSON, nullable=True)
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "at": self.at, "actor": self.actor, "action": self.action, "entity": self.entity,
-                "entity_id": self.entity_id, "before": self.before, "after": self.after}
-
-
-class VersionRow(Base):
-    __tablename__ = "store_version"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
 
 
 @dataclass(frozen=True)
@@ -137,11 +115,11 @@ class RuleStore:
     # ---- writes ------------------------------------------------------------------------------
     def add_rule(self, definition: dict, actor: str) -> dict:
         with self._change() as session:
-            now = _now()
+            now = now_text()
             row = RuleRow(name=definition["name"], definition=definition, created_at=now, updated_at=now)
             session.add(row)
             session.flush()
-            _audit(session, actor, "create", "rule", str(row.id), None, row.to_dict())
+            record(session, actor, "create", "rule", str(row.id), None, row.to_dict())
             return row.to_dict()
 
     def replace_rule(self, rule_id: int, definition: dict, actor: str) -> dict | None:
@@ -151,9 +129,9 @@ class RuleStore:
                 return None
             before = row.to_dict()
             changed = definition != row.definition
-            row.name, row.definition, row.updated_at = definition["name"], definition, _now()
+            row.name, row.definition, row.updated_at = definition["name"], definition, now_text()
             if changed:
-                _audit(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
+                record(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
             return row.to_dict()
 
     def patch_rule(self, rule_id: int, changes: dict, check: Callable[[dict], dict], actor: str) -> dict | None:
@@ -166,9 +144,9 @@ class RuleStore:
             before = row.to_dict()
             definition = check({**row.definition, **changes})
             changed = definition != row.definition
-            row.name, row.definition, row.updated_at = definition["name"], definition, _now()
+            row.name, row.definition, row.updated_at = definition["name"], definition, now_text()
             if changed:
-                _audit(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
+                record(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
             return row.to_dict()
 
     def delete_rule(self, rule_id: int, actor: str) -> dict | None:
@@ -178,7 +156,7 @@ class RuleStore:
                 return None
             before = row.to_dict()
             session.delete(row)
-            _audit(session, actor, "delete", "rule", str(rule_id), before, None)
+            record(session, actor, "delete", "rule", str(rule_id), before, None)
             return before
 
     def put_placement(self, name: str, settings: dict, actor: str) -> dict:
@@ -186,12 +164,12 @@ class RuleStore:
             row = session.get(PlacementRow, name)
             before = row.settings if row else None
             if row is None:
-                row = PlacementRow(name=name, settings=settings, updated_at=_now())
+                row = PlacementRow(name=name, settings=settings, updated_at=now_text())
                 session.add(row)
             else:
-                row.settings, row.updated_at = settings, _now()
+                row.settings, row.updated_at = settings, now_text()
             if settings != before:
-                _audit(session, actor, "update", "placement", name, before, settings)
+                record(session, actor, "update", "placement", name, before, settings)
             return settings
 
     def update_items(self, updates: dict[str, dict], actor: str) -> dict[str, dict]:
@@ -200,7 +178,7 @@ class RuleStore:
         with self._change() as session:
             rows = {row.item_id: row for row in session.scalars(
                 select(CatalogItemRow).where(CatalogItemRow.item_id.in_(list(updates))))} if updates else {}
-            before, after, now = {}, {}, _now()
+            before, after, now = {}, {}, now_text()
             for item_id, attributes in updates.items():
                 row = rows.get(item_id)
                 before[item_id] = row.attributes if row else None
@@ -213,51 +191,14 @@ class RuleStore:
             changed = [item_id for item_id in updates if after[item_id] != before[item_id]]
             if changed:
                 entity_id = changed[0] if len(changed) == 1 else f"{len(changed)} items"
-                _audit(session, actor, "update", "catalog", entity_id, {i: before[i] for i in changed},
+                record(session, actor, "update", "catalog", entity_id, {i: before[i] for i in changed},
                        {i: after[i] for i in changed})
             return after
 
-    def _change(self) -> "_Change":
-        return _Change(self._sessions)
-
-
-class _Change:
-    """A write transaction that bumps the version counter first; rolled back whole on any error.
-
-    The bump is the transaction's first statement, so it takes the write lock before anything is
-    read: SQLite's write lock, PostgreSQL's lock on the one counter row. Changes are serialized and
-    each one reads what the one before it committed, so concurrent writers to one rule, placement
-    or item lose nothing and audit the state they really changed.
-    """
-
-    def __init__(self, sessions: sessionmaker) -> None:
-        self.session: Session = sessions()
-
-    def __enter__(self) -> Session:
-        self.session.begin()
-        self.session.execute(update(VersionRow).where(VersionRow.id == 1).values(version=VersionRow.version + 1))
-        return self.session
-
-    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
-        try:
-            if kind is None:
-                self.session.commit()
-            else:
-                self.session.rollback()
-        finally:
-            self.session.close()
+    def _change(self) -> Change:
+        return Change(self._sessions)
 
 
 def rule_definition(stored: dict) -> dict:
     """A stored rule as the store answers it, without the store's own fields: its definition."""
     return {k: v for k, v in stored.items() if k not in STORE_FIELDS}
-
-
-def _audit(session: Session, actor: str, action: str, entity: str, entity_id: str | None, before: Any,
-           after: Any) -> None:
-    session.add(AuditRow(at=_now(), actor=actor[:200], action=action, entity=entity, entity_id=entity_id,
-                         before=before, after=after))
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")

@@ -12,7 +12,7 @@ from recommender.profiles import AUDIENCES
 from recommender.rules import PLACEMENT_PATTERN
 
 from api.schema import limits as v
-from api.schema import models, rule_models
+from api.schema import event_models, models, rule_models
 from api.schema.openapi_rules import RULE_PARAMETERS, RULE_PATHS
 from api.schema.parts import op, ref, response, string
 
@@ -26,7 +26,7 @@ def component_schemas(models: tuple[type[BaseModel], ...]) -> dict[str, dict]:
     return top["$defs"]
 
 
-SCHEMAS = component_schemas(models.REQUESTS + models.ANSWERS + rule_models.MODELS)
+SCHEMAS = component_schemas(models.REQUESTS + models.ANSWERS + rule_models.MODELS + event_models.MODELS)
 
 PARAMETERS: dict[str, dict] = {
     "n": {"name": "n", "in": "query", "description": f"number of answers, 1 to {v.MAX_N}",
@@ -41,6 +41,8 @@ PARAMETERS: dict[str, dict] = {
     "trending": {"name": "trending", "in": "query", "description": "rank by recent rather than overall popularity",
                  "schema": {"type": "boolean", "default": False}},
     "user_id": {"name": "user_id", "in": "path", "required": True, "schema": string(minLength=1)},
+    "visitor_id": {"name": "visitor_id", "in": "path", "required": True, "description": "the widget's first-party "
+                   "visitor id", "schema": string(minLength=1)},
     "item_id": {"name": "item_id", "in": "path", "required": True, "schema": string(minLength=1)},
     "segment": {"name": "name", "in": "path", "required": True, "description": "a lifecycle stage or live segment",
                 "schema": string(enum=list(AUDIENCES))},
@@ -60,7 +62,20 @@ SEGMENT_USERS = op("The customers of a segment, highest predicted value first, p
 SEGMENT_USERS["responses"]["409"] = response("the cursor was made for a model version no longer served: start again",
                                               ref("Error"))
 
+EVENTS = op("Store storefront events: one, an array of up to 1,000, or NDJSON lines", "events",
+            response("stored (answered only once committed)", ref("EventsAnswer")), (), (400, 408, 413),
+            "EventBody", operation_id="postEvents")
+EVENTS["responses"]["201"] = EVENTS["responses"].pop("200")
+EVENTS["responses"]["429"] = response("this visitor or origin sent too many events lately (see Retry-After)",
+                                      ref("Error"))
+EVENTS["requestBody"]["content"]["application/x-ndjson"] = {"schema": ref("EventIn")}
+
 PATHS: dict[str, dict] = {
+    "/v1/events": {"post": EVENTS},
+    "/v1/visitors/{visitor_id}/recommendations": {"get": op(
+        "Picks for a visitor from their session's stored events (and their customer's history once logged in)",
+        "visitors", LIST, ("visitor_id", "n", "placement", "exclude_purchased", "debug"), (400, 503),
+        operation_id="visitorRecommendations")},
     "/v1/users/{user_id}/recommendations": {"get": op(
         "Personalized picks (unknown users get popular items)", "users", LIST,
         ("user_id", "n", "placement", "exclude_purchased", "debug"), READ_ERRORS, operation_id="userRecommendations")},

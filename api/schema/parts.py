@@ -24,7 +24,7 @@ def response(description: str, schema: dict | None = None, media: str = JSON) ->
 
 def error_responses(*statuses: int) -> dict:
     meaning = {400: "invalid parameter or body", 401: "missing bearer token", 403: "wrong token or admin disabled",
-               404: "unknown id or path", 409: "the new version was refused; the old one keeps serving",
+               404: "unknown id or path", 408: "the body did not arrive in time", 409: "the new version was refused; the old one keeps serving",
                413: "request body too large", 429: "too many wrong admin tokens from this address lately",
                503: "no model version loaded yet"}
     return {str(status): response(meaning[status], ref("Error")) for status in statuses}

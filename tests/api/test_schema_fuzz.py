@@ -17,6 +17,7 @@ import tempfile
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from api import create_app
 from api.schema.openapi import SCHEMAS
@@ -27,13 +28,24 @@ MAX_EXAMPLES = 100
 LINE_FIELDS = {"user_id", *SCHEMAS["ListAnswer"]["required"]}
 ITEM_FIELDS = set(SCHEMAS["Item"]["required"])
 
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(_context, value) -> bytes:
+    """The events endpoint's NDJSON body: one event a line."""
+    return json.dumps(value).encode() + b"\n"
+
+
 schema = schemathesis.openapi.from_wsgi("/openapi.json", create_app({"MODELS_DIR": "/nonexistent"}))
 
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_schema(case, shared_app):
-    response = case.call_and_validate(app=shared_app)
+    response = case.call(app=shared_app)
+    # An event time more than 5 minutes ahead of the clock is refused: a rule JSON Schema cannot state.
+    clock_rule = response.status_code == 400 and "5 minutes in the future" in response.text
+    case.validate_response(response, excluded_checks=[positive_data_acceptance] if clock_rule else [])
     if response.status_code == 200 and response.headers.get("content-type", [""])[0].startswith("application/x-ndjson"):
         for line in response.text.splitlines():
             answer = json.loads(line)

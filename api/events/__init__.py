@@ -1,0 +1,90 @@
+"""The live loop's server side: events in (``POST /v1/events``), kept in the event store, read back
+as visitors' sessions, live segments and today's popularity.
+
+``install_events`` gives an app its :class:`Events`: the store (same database as the rules), the
+per-worker group commit every write goes through, and the rate limiter of the events endpoint.
+"""
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from limits import parse
+
+from recommender.engine import SessionEvent
+
+from api.config import database_url
+from api.errors import APIError
+from api.events.store import Appended, EventStore
+from api.events.writer import GroupCommit
+
+KEY = "vitrine_events"
+SECONDS_PER_DAY = 86_400.0
+
+
+class Events:
+    """One worker's access to the event store."""
+
+    def __init__(self, store: EventStore, limiter: Limiter, visitor_limit: str, session_minutes: float) -> None:
+        self.store = store
+        self.limiter = limiter
+        self.visitor_limit = parse(visitor_limit) if visitor_limit else None
+        self.session_seconds = session_minutes * 60.0
+        self.writer: GroupCommit[Appended] = GroupCommit(store.append)
+
+    def write(self, rows: list[dict]) -> Appended:
+        """Commit ``rows``; returns only once they are durable."""
+        return self.writer.write(rows)
+
+    def check_visitors(self, rows: list[dict]) -> None:
+        """Count each event against its sender's limit; 429 naming the first one over it."""
+        if self.visitor_limit is None:
+            return
+        senders: dict[str, int] = {}
+        for row in rows:
+            sender = row["visitor_id"] or row["user_id"]
+            senders[sender] = senders.get(sender, 0) + 1
+        for sender, cost in senders.items():
+            if not self.limiter.limiter.hit(self.visitor_limit, "events", sender, cost=cost):
+                reset = self.limiter.limiter.get_window_stats(self.visitor_limit, "events", sender).reset_time
+                raise APIError(429, "rate_limited", f"{sender[:100]!r} sent more than {self.visitor_limit} events",
+                               "visitor_id", {"Retry-After": str(max(1, int(reset - time.time()) + 1))})
+
+    def session(self, visitor_id: str | None = None, user_id: str | None = None) -> list[SessionEvent]:
+        """The person's events of the last ``SESSION_MINUTES`` as the engine's session, oldest first;
+        an item taken out of the cart loses its earlier cart events (its views stay)."""
+        if self.session_seconds <= 0:
+            return []
+        now = time.time()
+        rows = self.store.recent(now - self.session_seconds, visitor_id, user_id)
+        removed: dict[str, int] = {}
+        for position, (item, kind, _) in enumerate(rows):
+            if kind == "remove_from_cart":
+                removed[item] = position
+        return [SessionEvent(item, kind, max(0.0, now - at) / SECONDS_PER_DAY)
+                for position, (item, kind, at) in enumerate(rows)
+                if kind != "remove_from_cart" and not (kind == "cart" and position < removed.get(item, -1))]
+
+
+def origin_key() -> str:
+    """Who a request counts against: the page's origin, else the client's address."""
+    return request.headers.get("Origin") or request.remote_addr or "unknown"
+
+
+def install_events(app: Flask) -> Events:
+    """Open the event store (migrating it) and the limiter, and give the app its ``Events``."""
+    limiter = Limiter(origin_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"], default_limits=[],
+                      headers_enabled=True)
+    if app.config["EVENTS_ORIGIN_LIMIT"]:
+        from api.routes.events import bp
+
+        limiter.limit(app.config["EVENTS_ORIGIN_LIMIT"])(bp)
+    events = Events(EventStore(database_url(app.config)), limiter, app.config["EVENTS_VISITOR_LIMIT"],
+                    app.config["SESSION_MINUTES"])
+    app.extensions[KEY] = events
+    return events
+
+
+def events() -> Events:
+    return current_app.extensions[KEY]

@@ -1,0 +1,233 @@
+"""The event store: every storefront event the service acknowledged, who is who, and who was erased.
+
+Three tables beside the rule store (same database, same Alembic history):
+
+- ``events``: one row per event, keyed by the client's ``event_id`` (a retried event is stored once),
+  with the category the served catalog gave its item when it arrived (``NULL`` for an item the model
+  does not know yet), so segments can group by category in SQL;
+- ``identities``: visitor id -> customer id, written by the first event that carries both. Then the
+  visitor's anonymous events join the customer (their ``user_id`` is filled in), and so do its later
+  anonymous events as they arrive;
+- ``erasures``: ids whose events were deleted on request, and when (see :meth:`EventStore.erase`).
+
+A write is one transaction; SQLite writers take the write lock when they begin (``BEGIN IMMEDIATE``)
+and readers use a second engine, so reads never wait for the lock.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Boolean, Float, Integer, String, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+
+from api.database import Base, migrate, open_engine
+from api.database.audit import Change, record
+
+SESSION_TYPES = ("view", "cart", "remove_from_cart", "purchase")
+EXPORT_COLUMNS = ("seq", "event_id", "type", "visitor_id", "user_id", "item_id", "category", "known_item", "at",
+                  "received_at", "order_id", "quantity", "price", "recommendation_id", "placement", "position")
+ID_CHUNK = 500  # ids per IN (...) list: well inside every database's parameter limit
+ERASABLE = ("user", "visitor")
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    visitor_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    item_id: Mapped[str] = mapped_column(String(256))
+    category: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    known_item: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[float] = mapped_column(Float)
+    received_at: Mapped[float] = mapped_column(Float)
+    order_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    quantity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    price: Mapped[float | None] = mapped_column(Float, nullable=True)
+    recommendation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    placement: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class IdentityRow(Base):
+    __tablename__ = "identities"
+    visitor_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(256))
+    linked_at: Mapped[float] = mapped_column(Float)
+
+
+class ErasureRow(Base):
+    __tablename__ = "erasures"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(256), primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
+
+
+EVENTS = EventRow.__table__
+IDENTITIES = IdentityRow.__table__
+ERASURES = ErasureRow.__table__
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What one request's events became: newly stored, or already there (a retry)."""
+
+    stored: int
+    duplicates: int
+
+
+class EventStore:
+    """Appends events in transactions, and reads sessions, segments and exports back."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.writer = open_engine(url, immediate=True)
+        self.engine = self.writer if _in_memory(url) else open_engine(url)
+        migrate(self.engine)
+        self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.writer.dispose()
+        self.engine.dispose()
+
+    # ---- writes ------------------------------------------------------------------------------
+    def append(self, batches: Sequence[list[dict]]) -> list[Appended]:
+        """Store several requests' events in one transaction (``EVENT columns`` per row, ``seq``
+        left out); each request's count of stored events and duplicates, in order."""
+        rows = [row for batch in batches for row in batch]
+        with self.writer.begin() as connection:
+            _link_visitors(connection, rows)
+            existing = _existing_ids(connection, [row["event_id"] for row in rows])
+            results, fresh = [], []
+            for batch in batches:
+                new = [row for row in batch if row["event_id"] not in existing]
+                existing.update(row["event_id"] for row in new)
+                fresh += new
+                results.append(Appended(len(new), len(batch) - len(new)))
+            if fresh:
+                connection.execute(_insert_ignoring_duplicates(connection), fresh)
+        return results
+
+    def erase(self, kind: str, subject: str, actor: str) -> int:
+        """Delete every event and link of one customer (``kind`` user) or visitor, note the erasure
+        and audit it, in one change; the number of events deleted."""
+        if kind not in ERASABLE:
+            raise ValueError(f"kind must be one of {ERASABLE}, got {kind!r}")
+        column = EVENTS.c.user_id if kind == "user" else EVENTS.c.visitor_id
+        link = IDENTITIES.c.user_id if kind == "user" else IDENTITIES.c.visitor_id
+        with Change(self._write_sessions) as session:
+            deleted = session.execute(delete(EVENTS).where(column == subject)).rowcount
+            links = session.execute(delete(IDENTITIES).where(link == subject)).rowcount
+            session.execute(delete(ERASURES).where(ERASURES.c.kind == kind, ERASURES.c.subject == subject))
+            session.execute(ERASURES.insert().values(kind=kind, subject=subject, at=time.time()))
+            record(session, actor, "erase", kind, subject, {"events": deleted, "links": links}, None)
+        return deleted
+
+    def purge(self, before: float) -> int:
+        """Delete the events that happened before ``before`` (epoch seconds): the retention limit."""
+        with self.writer.begin() as connection:
+            return connection.execute(delete(EVENTS).where(EVENTS.c.at < before)).rowcount
+
+    # ---- reads -------------------------------------------------------------------------------
+    def recent(self, since: float, visitor_id: str | None = None, user_id: str | None = None,
+               limit: int = 200) -> list[tuple[str, str, float]]:
+        """``(item_id, type, at)`` of a person's session events since ``since``, oldest first: the
+        visitor's own, and the customer's (the one named, or the one the visitor logged in as)."""
+        if user_id is None and visitor_id is not None:
+            user_id = select(IDENTITIES.c.user_id).where(IDENTITIES.c.visitor_id == visitor_id).scalar_subquery()
+        who = [EVENTS.c.visitor_id == visitor_id] if visitor_id is not None else []
+        who += [EVENTS.c.user_id == user_id] if user_id is not None else []
+        query = (select(EVENTS.c.item_id, EVENTS.c.type, EVENTS.c.at)
+                 .where(or_(*who), EVENTS.c.at >= since, EVENTS.c.type.in_(SESSION_TYPES))
+                 .order_by(EVENTS.c.at.desc(), EVENTS.c.seq.desc()).limit(limit))
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in reversed(connection.execute(query).all())]
+
+    def user_of(self, visitor_id: str) -> str | None:
+        with self.engine.connect() as connection:
+            return connection.scalar(select(IDENTITIES.c.user_id).where(IDENTITIES.c.visitor_id == visitor_id))
+
+    def count(self, **equal: str) -> int:
+        """Events whose columns equal the given values (all events without any)."""
+        query = select(func.count()).select_from(EVENTS).where(*(EVENTS.c[name] == value
+                                                                 for name, value in equal.items()))
+        with self.engine.connect() as connection:
+            return int(connection.scalar(query))
+
+    def erasures(self) -> dict[tuple[str, str], float]:
+        """(kind, subject) -> when it was erased."""
+        with self.engine.connect() as connection:
+            return {(kind, subject): at for kind, subject, at in connection.execute(select(ERASURES)).all()}
+
+    def rows(self, since: float | None = None, until: float | None = None,
+             chunk: int = 50_000) -> Iterator[list[tuple]]:
+        """Every stored event in time order (``EXPORT_COLUMNS``), ``chunk`` rows at a time."""
+        query = select(*(EVENTS.c[name] for name in EXPORT_COLUMNS)).order_by(EVENTS.c.at, EVENTS.c.seq)
+        if since is not None:
+            query = query.where(EVENTS.c.at >= since)
+        if until is not None:
+            query = query.where(EVENTS.c.at < until)
+        with self.engine.connect() as connection:
+            result = connection.execution_options(stream_results=True).execute(query)
+            while part := result.fetchmany(chunk):
+                yield [tuple(row) for row in part]
+
+    def connect(self) -> Connection:
+        """A read connection, for the aggregate queries of live segments and freshness."""
+        return self.engine.connect()
+
+
+def _link_visitors(connection: Connection, rows: list[dict]) -> None:
+    """Record visitor -> customer links the rows carry, give the visitor's stored anonymous events
+    to the customer, and fill in the customer of anonymous rows from visitors linked before."""
+    links = {row["visitor_id"]: row["user_id"] for row in rows if row["visitor_id"] and row["user_id"]}
+    if links:
+        now = time.time()
+        statement = _dialect(connection).insert(IDENTITIES)
+        statement = statement.on_conflict_do_update(
+            index_elements=["visitor_id"], set_={"user_id": statement.excluded.user_id, "linked_at": now})
+        connection.execute(statement, [{"visitor_id": v, "user_id": u, "linked_at": now} for v, u in links.items()])
+        for visitor, user in links.items():
+            connection.execute(update(EVENTS).where(EVENTS.c.visitor_id == visitor, EVENTS.c.user_id.is_(None))
+                               .values(user_id=user))
+    anonymous = sorted({row["visitor_id"] for row in rows if row["visitor_id"] and not row["user_id"]} - set(links))
+    for start in range(0, len(anonymous), ID_CHUNK):
+        query = select(IDENTITIES.c.visitor_id, IDENTITIES.c.user_id).where(
+            IDENTITIES.c.visitor_id.in_(anonymous[start:start + ID_CHUNK]))
+        links.update(dict(connection.execute(query).all()))
+    for row in rows:
+        if row["user_id"] is None and row["visitor_id"] in links:
+            row["user_id"] = links[row["visitor_id"]]
+
+
+def _existing_ids(connection: Connection, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), ID_CHUNK):
+        found.update(connection.scalars(select(EVENTS.c.event_id).where(
+            EVENTS.c.event_id.in_(ids[start:start + ID_CHUNK]))))
+    return found
+
+
+def _insert_ignoring_duplicates(connection: Connection):
+    """An insert that skips an ``event_id`` another host stored between our check and our write."""
+    return _dialect(connection).insert(EVENTS).on_conflict_do_nothing(index_elements=["event_id"])
+
+
+def _dialect(connection: Connection):
+    name = connection.dialect.name
+    if name == "sqlite":
+        return sqlite
+    if name == "postgresql":
+        return postgresql
+    raise ValueError(f"the event store runs on SQLite or PostgreSQL, not {name}")
+
+
+def _in_memory(url: str) -> bool:
+    return url.startswith("sqlite") and (url.rstrip("/").endswith(":memory:") or url.rstrip("/") == "sqlite:")
+
