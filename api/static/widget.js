@@ -4,17 +4,28 @@
  *   <div data-vitrine-placement="product" data-item-id="p00042"></div>
  *
  * Which list a placeholder shows depends on its attributes (first match wins):
- *   data-cart="p1,p2"   complements of a basket        POST /v1/cart/complements
+ *   data-cart="p1,p2"   complements of a basket        POST /v1/cart/complements  (empty: as if absent)
  *   data-item-id="p1"   related products               GET  /v1/items/{id}/related
+ *   data-category="c"   best sellers of a category     GET  /v1/popular?category=c
  *   data-user-id="u1"   picks for a customer           GET  /v1/users/{id}/recommendations
- *   (none)              best sellers                   GET  /v1/popular  (data-category narrows it)
- * Optional: data-n (default 8), data-title, data-api (base URL; default: where this script came
- * from), data-link="/product/{item_id}" (card links), data-currency="EUR", data-timeout (ms).
+ *   (none)              picks for this visitor         GET  /v1/visitors/{id}/recommendations
+ *                       (best sellers, /v1/popular, when tracking is off)
+ * Optional: data-n (default 8), data-title, data-title-popular (title when the answer is best sellers),
+ * data-api (base URL; default: where this script came from), data-link="/product/{item_id}" (card
+ * links), data-currency="EUR", data-timeout (ms).
  *
- * The widget only calls the public API with fetch() in CORS mode and without cookies, so the
- * API's VITRINE_CORS_ORIGINS decides which stores may use it. On any error (network, status,
- * timeout, empty list) the placeholder stays empty. Events (bubbling CustomEvents on the
- * placeholder, so `document.addEventListener` sees them all):
+ * Tracking (POST /v1/events, docs/console.md). On the script tag: data-user-id (the logged-in
+ * customer) and data-consent ("false": nothing is stored or sent until Vitrine.consent(true)).
+ * With consent the widget keeps a first-party visitor id in localStorage ("vitrine_visitor") and
+ * sends: a view for an element marked data-vitrine-product="p1" (the product page), an impression
+ * for each card at least half visible (once), a click (navigator.sendBeacon) and whatever the page
+ * sends with Vitrine.track("cart", {item_id: "p1"}) (also remove_from_cart, purchase with order_id,
+ * price and quantity). Vitrine.consent(false) deletes the visitor id and stops sending.
+ *
+ * The widget calls the API with fetch() in CORS mode and without cookies, so the API's
+ * VITRINE_CORS_ORIGINS decides which stores may use it; events go as text/plain (no preflight).
+ * On any error (network, status, timeout, empty list) the placeholder stays empty. Events
+ * (bubbling CustomEvents on the placeholder, so `document.addEventListener` sees them all):
  *   vitrine:render  {placement, strategy, model_version, items}
  *   vitrine:view    {placement, item_id, position, strategy, model_version}  once per shown item,
  *                   when at least half of its card is on screen
@@ -28,6 +39,13 @@
 
   var script = document.currentScript;
   var DEFAULT_API = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var VISITOR_KEY = "vitrine_visitor";
+  var consented = !(script && script.getAttribute("data-consent") === "false");
+  var customer = (script && script.getAttribute("data-user-id")) || null;
+  var memoryVisitor = null;  // when localStorage is unavailable: this page's visitor only
+  var pending = [];          // events waiting for the next flush
+  var flushTimer = null;
+  var inFlight = Promise.resolve();
   var STYLE_ID = "vitrine-widget-style";
   var CSS = [
     ".vitrine-widget{font:14px/1.35 system-ui,sans-serif;margin:1rem 0;color:#222}",
@@ -61,21 +79,90 @@
     var placement = attr(el, "data-vitrine-placement", "home");
     var n = Math.max(1, Math.min(24, parseInt(attr(el, "data-n", "8"), 10) || 8));
     var query = "?n=" + n + "&placement=" + encodeURIComponent(placement);
-    var cart = el.getAttribute("data-cart");
+    var items = (el.getAttribute("data-cart") || "").split(",").map(function (s) { return s.trim(); })
+      .filter(Boolean);
     var item = attr(el, "data-item-id", null);
-    var user = attr(el, "data-user-id", null);
-    if (cart !== null) {
-      var items = cart.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
+    var category = attr(el, "data-category", null);
+    var user = attr(el, "data-user-id", customer);
+    var visitor = visitorId(false);
+    if (items.length) {
       return { url: api + "/v1/cart/complements", method: "POST",
                body: JSON.stringify({ items: items, n: n, placement: placement }) };
     }
     if (item) return { url: api + "/v1/items/" + encodeURIComponent(item) + "/related" + query, method: "GET" };
+    if (category) return { url: api + "/v1/popular" + query + "&category=" + encodeURIComponent(category), method: "GET" };
     if (user) return { url: api + "/v1/users/" + encodeURIComponent(user) + "/recommendations" + query, method: "GET" };
-    var category = attr(el, "data-category", null);
-    return { url: api + "/v1/popular" + query + (category ? "&category=" + encodeURIComponent(category) : ""),
-             method: "GET" };
+    if (visitor) return { url: api + "/v1/visitors/" + encodeURIComponent(visitor) + "/recommendations" + query,
+                          method: "GET" };
+    return { url: api + "/v1/popular" + query, method: "GET" };
   }
 
+  // ---- tracking ------------------------------------------------------------------------------
+  function randomId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  }
+
+  /* The first-party visitor id; made (and stored) only with consent and when `create` asks. */
+  function visitorId(create) {
+    if (!consented) return null;
+    var id = null;
+    try { id = localStorage.getItem(VISITOR_KEY); } catch (e) { id = memoryVisitor; }
+    if (!id && create) {
+      id = randomId();
+      try { localStorage.setItem(VISITOR_KEY, id); } catch (e) { memoryVisitor = id; }
+    }
+    return id;
+  }
+
+  function eventsUrl() {
+    return (script && script.getAttribute("data-api") || DEFAULT_API).replace(/\/+$/, "") + "/v1/events";
+  }
+
+  /* Queue one event; sent within 250 ms, or at once with `now` (clicks use sendBeacon). */
+  function track(type, fields, now) {
+    if (!consented || !fields || !fields.item_id) return inFlight;
+    var event = Object.assign({ type: type, event_id: randomId(), visitor_id: visitorId(true) }, fields);
+    if (customer && !event.user_id) event.user_id = customer;
+    pending.push(event);
+    if (now === "beacon") { flush(true); return inFlight; }
+    if (now) return flush(false);
+    if (!flushTimer) flushTimer = setTimeout(function () { flush(false); }, 250);
+    return inFlight;
+  }
+
+  function flush(beacon) {
+    if (flushTimer) { clearTimeout(flushTimer); flushTimer = null; }
+    if (!pending.length) return inFlight;
+    var body = JSON.stringify(pending);
+    pending = [];
+    if (beacon && navigator.sendBeacon && navigator.sendBeacon(eventsUrl(), body)) return inFlight;
+    var sent = fetch(eventsUrl(), { method: "POST", mode: "cors", credentials: "omit", keepalive: true, body: body,
+                                    headers: { "Content-Type": "text/plain" } }).catch(function () {});
+    inFlight = Promise.all([inFlight, sent]);
+    return inFlight;
+  }
+
+  function consent(allowed) {
+    consented = !!allowed;
+    if (!consented) {
+      pending = [];
+      memoryVisitor = null;
+      try { localStorage.removeItem(VISITOR_KEY); } catch (e) { /* nothing was stored */ }
+    }
+    return consented;
+  }
+
+  function trackProductViews(root) {
+    var marked = (root || document).querySelectorAll("[data-vitrine-product]");
+    Array.prototype.forEach.call(marked, function (el) {
+      if (el.getAttribute("data-vitrine-tracked")) return;
+      el.setAttribute("data-vitrine-tracked", "1");
+      track("view", { item_id: el.getAttribute("data-vitrine-product") }, true);
+    });
+  }
+
+  // ---- drawing -------------------------------------------------------------------------------
   function ensureStyle() {
     if (document.getElementById(STYLE_ID)) return;
     var style = document.createElement("style");
@@ -121,8 +208,15 @@
     if (item.reason) box.appendChild(node("span", "vitrine-reason", item.reason));
     box.addEventListener("click", function () {
       emit(el, "click", Object.assign({ item_id: item.item_id, position: position }, meta));
+      track("click", outcome(item.item_id, position, meta), "beacon");
     });
     return box;
+  }
+
+  function outcome(itemId, position, meta) {
+    var fields = { item_id: itemId, placement: meta.placement, position: position };
+    if (meta.recommendation_id) fields.recommendation_id = meta.recommendation_id;
+    return fields;
   }
 
   function watchViews(el, cards, meta) {
@@ -131,7 +225,9 @@
       var id = box.getAttribute("data-item-id");
       if (seen[id]) return;
       seen[id] = true;
-      emit(el, "view", Object.assign({ item_id: id, position: Number(box.getAttribute("data-position")) }, meta));
+      var position = Number(box.getAttribute("data-position"));
+      emit(el, "view", Object.assign({ item_id: id, position: position }, meta));
+      track("impression", outcome(id, position, meta));
     }
     if (!("IntersectionObserver" in window)) { cards.forEach(report); return; }
     var observer = new IntersectionObserver(function (entries) {
@@ -149,8 +245,10 @@
     if (!items.length) { el.setAttribute("data-vitrine-state", "empty"); return; }
     ensureStyle();
     var meta = { placement: placement, strategy: answer.strategy, model_version: answer.model_version };
+    if (answer.recommendation_id) meta.recommendation_id = answer.recommendation_id;
     var section = node("section", "vitrine-widget");
-    var title = attr(el, "data-title", "Recommended for you");
+    var popular = answer.strategy === "popular" || answer.strategy === "popular_fallback";
+    var title = attr(el, popular ? "data-title-popular" : "data-title", attr(el, "data-title", "Recommended for you"));
     section.setAttribute("aria-label", title);
     section.appendChild(node("h3", "vitrine-title", title));
     var row = node("div", "vitrine-row");
@@ -190,7 +288,7 @@
     var options = { method: call.method, mode: "cors", credentials: "omit", signal: controller && controller.signal,
                     headers: { "Accept": "application/json" } };
     if (call.body) { options.body = call.body; options.headers["Content-Type"] = "application/json"; }
-    return fetch(call.url, options).then(function (response) {
+    return inFlight.then(function () { return fetch(call.url, options); }).then(function (response) {
       if (!response.ok) throw { status: response.status, message: "HTTP " + response.status };
       return response.json();
     }).then(function (answer) {
@@ -201,11 +299,17 @@
   }
 
   function scan(root) {
+    trackProductViews(root);
     var found = (root || document).querySelectorAll("[data-vitrine-placement]");
     return Promise.all(Array.prototype.map.call(found, render));
   }
 
-  window.Vitrine = { version: "1", render: render, scan: scan };
+  window.addEventListener("pagehide", function () { flush(true); });
+  window.Vitrine = {
+    version: "2", render: render, scan: scan, consent: consent,
+    track: function (type, fields) { return track(type, fields, true); },
+    visitor: function () { return visitorId(false); },
+  };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { scan(); });
   else scan();
 })();

@@ -48,7 +48,8 @@ def host_app(page: str):
 
 def settled(browser, *ids: str, timeout: float = 10) -> dict[str, str]:
     """Wait until each placeholder left the loading state; returns each one's final state."""
-    script = "return arguments[0].map(function (id) { return document.getElementById(id).getAttribute('data-vitrine-state'); });"
+    script = ("return arguments[0].map(function (id) { var el = document.getElementById(id); "
+              "return el && el.getAttribute('data-vitrine-state'); });")  # null while the page is changing
     WebDriverWait(browser, timeout).until(
         lambda d: all(state in ("ready", "empty", "error") for state in d.execute_script(script, list(ids))))
     return dict(zip(ids, browser.execute_script(script, list(ids))))
