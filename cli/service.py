@@ -18,8 +18,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     who = export.add_mutually_exclusive_group(required=True)
     who.add_argument("--users", type=Path, help="file with one customer id a line")
     who.add_argument("--all", action="store_true", help="every user the model knows")
-    who.add_argument("--segment", help="every customer of a lifecycle stage or live segment (e.g. at_risk), "
-                     "with their stage and predictions as extra columns")
+    who.add_argument("--segment", help="every customer of a lifecycle stage or live segment (e.g. at_risk) as "
+                     "of now (training's members updated by the event store), with their stage and predictions "
+                     "as extra columns")
     export.add_argument("--n", type=int, default=6, help="picks per user (1 to 100)")
     export.add_argument("--placement", help="placement passed to the business rules, e.g. email")
     export.add_argument("--include-purchased", action="store_true", help="do not leave out items already bought")
@@ -43,23 +44,30 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from api.config import environment_settings
-    from api.serving.export import PROFILE_COLUMNS, export_picks, load_served, output_format, read_user_ids, segment_user_ids
+    from api.serving.export import (PROFILE_COLUMNS, export_picks, known_user_ids, load_served, output_format,
+                                    read_user_ids, segment_user_ids, segments_now)
     from api.rules.cache import with_stored_rules
+    from api.events.segments import live_segments
     from bundle import ArtifactError
 
     if not 1 <= args.n <= 100:
         raise ValueError(f"--n must be from 1 to 100, got {args.n}")
     output_format(args.out)
+    settings = environment_settings()
     try:
-        served = with_stored_rules(load_served(args.models_dir), environment_settings())
+        served = with_stored_rules(load_served(args.models_dir), settings)
     except ArtifactError as exc:
         raise ValueError(str(exc)) from exc
+    now = {}
     if args.segment:
-        users = segment_user_ids(served, args.segment)
+        membership = live_segments(settings).now(served)
+        users = segment_user_ids(served, args.segment, membership)
+        now = segments_now(users, membership)
     else:
-        users = read_user_ids(args.users) if args.users else served.version.model.user_ids.tolist()
+        users = read_user_ids(args.users) if args.users else known_user_ids(served)
     report = export_picks(served, users, args.out, args.n, args.placement, not args.include_purchased,
-                          progress=not args.quiet, jobs=args.jobs, columns=PROFILE_COLUMNS if args.segment else ())
+                          progress=not args.quiet, jobs=args.jobs, columns=PROFILE_COLUMNS if args.segment else (),
+                          now=now)
     print(f"wrote {report.rows:,} rows for {report.users:,} users to {args.out} from model {report.model_version} "
           f"in {report.seconds:.1f}s ({report.users_per_second:,.0f} users/s)")
     return 0

@@ -4,13 +4,24 @@
   their last cart event;
 - ``browsing_interest``: viewed one category at least ``browse_min_views`` times in the last
   ``browse_days`` days without buying in it in that time; the most viewed such category is kept.
+
+Training computes both (and the lifecycle stages) as of the data's end; ``LiveMembership`` brings
+them up to date with what the service's event store holds since (``api/events/segments.py``).
 """
 from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .customers import CART, PURCHASE, SECONDS_PER_DAY, VIEW, CustomerEvents
-from .lifecycle import LifecycleConfig
+from .lifecycle import STAGES, LifecycleConfig
+
+if TYPE_CHECKING:
+    from .profiles import CustomerProfiles
 
 LIVE_SEGMENTS = ("cart_abandoner", "browsing_interest")
 NO_CATEGORY = -1
@@ -43,3 +54,152 @@ def browsing_interest(events: CustomerEvents, as_of: float, config: LifecycleCon
     out = np.full(events.n_users, NO_CATEGORY, dtype=np.int32)
     out[users[first]] = (views[first] % n_categories).astype(np.int32)
     return out
+
+
+# ---- live membership: the trained segments brought up to date by the events stored since ----------
+@dataclass(frozen=True)
+class Evidence:
+    """One stored event that puts a customer in a segment (the "why")."""
+
+    user_id: str
+    event_id: str
+    type: str
+    item_id: str
+    at: float
+    category: str | None = None
+
+    def why(self) -> dict:
+        why = {"event_id": self.event_id, "type": self.type, "item_id": self.item_id, "at": _iso(self.at)}
+        return why | ({"category": self.category} if self.category else {})
+
+
+@dataclass(frozen=True)
+class StoreOrders:
+    """A customer's purchases stored since the model's data ended."""
+
+    orders: int
+    spend: float
+    first: Evidence
+    categories: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LiveEvidence:
+    """What the event store says now: who abandoned a cart (the cart event), who keeps browsing a
+    category (the view that reached the threshold), and who bought since the model's data ended."""
+
+    as_of: float
+    abandoned_carts: tuple[Evidence, ...] = ()
+    browsing: tuple[Evidence, ...] = ()
+    orders: Mapping[str, StoreOrders] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    segment: str
+    since: float | None  # None: known from training (``why`` says so)
+    why: dict
+    category: str | None = None
+
+    def to_dict(self) -> dict:
+        answer = {"segment": self.segment, "since": _iso(self.since) if self.since is not None else None,
+                  "why": self.why}
+        return answer | ({"category": self.category} if self.category else {})
+
+
+BACK_TO_ACTIVE = ("prospect", "first_time", "at_risk", "lapsed")
+
+
+class LiveMembership:
+    """Segments as of now: the stored events' members first (newest first), then training's members
+    that no newer event took out. A purchase since training takes a customer out of
+    ``cart_abandoner``, out of ``browsing_interest`` for that category, and moves their stage: to
+    ``first_time`` for a first order within ``first_time_days``, else from prospect, first-time,
+    at-risk or lapsed to ``active`` (heroes stay heroes)."""
+
+    def __init__(self, profiles: "CustomerProfiles | None", evidence: LiveEvidence, first_time_days: float) -> None:
+        self.profiles = profiles
+        self.evidence = evidence
+        self.first_time_days = first_time_days
+        self._live: dict[str, dict[str, Member]] = {name: {} for name in (*LIVE_SEGMENTS, "first_time", "active")}
+        for member in self._store_members():
+            self._live[member.segment].setdefault(member.user_id, member)
+
+    def stage_of(self, user_id: str) -> str:
+        for stage in ("first_time", "active"):
+            if user_id in self._live[stage]:
+                return stage
+        return self._trained_stage(user_id)
+
+    def _trained_stage(self, user_id: str) -> str:
+        index = self._index(user_id)
+        return STAGES[int(self.profiles.arrays["stage"][index])] if index >= 0 else "prospect"
+
+    def memberships(self, user_id: str) -> list[Member]:
+        """The live segments a customer is in, with since when and why."""
+        found = []
+        for name in LIVE_SEGMENTS:
+            member = self._live[name].get(user_id) or self._trained_member(name, user_id)
+            if member is not None:
+                found.append(member)
+        return found
+
+    def segments_of(self, user_id: str | None) -> tuple[str, ...]:
+        """What rule audiences match: the stage first, then the live segments."""
+        if user_id is None:
+            return ("prospect",)
+        return (self.stage_of(user_id), *(member.segment for member in self.memberships(user_id)))
+
+    def members(self, name: str) -> list[Member]:
+        """Segment or stage ``name``: stored-event members (newest first), then training's (highest
+        predicted value first) that are still in it."""
+        live = sorted(self._live.get(name, {}).values(), key=lambda m: (-(m.since or 0.0), m.user_id))
+        taken = {member.user_id for member in live}
+        trained = []
+        if self.profiles is not None:
+            for index in self.profiles.members(name):
+                user = str(self.profiles.user_ids[index])
+                if user in taken:
+                    continue
+                member = (self._trained_member(name, user) if name in LIVE_SEGMENTS else
+                          Member(user, name, None, self._trained_why()) if self.stage_of(user) == name else None)
+                if member is not None:
+                    trained.append(member)
+        return live + trained
+
+    def _trained_member(self, name: str, user_id: str) -> Member | None:
+        index = self._index(user_id)
+        if index < 0 or name not in self.profiles.segments_of(user_id)[1:]:
+            return None
+        category = None
+        if name == "browsing_interest":
+            category = str(self.profiles.category_names[int(self.profiles.arrays["browsing_category"][index])])
+        orders = self.evidence.orders.get(user_id)
+        if orders is not None and (name == "cart_abandoner" or category in orders.categories):
+            return None
+        return Member(user_id, name, None, self._trained_why(), category)
+
+    def _store_members(self) -> Iterator[Member]:
+        for cart in self.evidence.abandoned_carts:
+            yield Member(cart.user_id, "cart_abandoner", cart.at, cart.why())
+        for view in self.evidence.browsing:
+            yield Member(view.user_id, "browsing_interest", view.at, view.why(), view.category)
+        for user, orders in self.evidence.orders.items():
+            first_ever = self._index(user) < 0 or int(self.profiles.arrays["orders"][self._index(user)]) == 0
+            recent = orders.first.at >= self.evidence.as_of - self.first_time_days * SECONDS_PER_DAY
+            if first_ever and orders.orders == 1 and recent:
+                yield Member(user, "first_time", orders.first.at, orders.first.why())
+            elif self._trained_stage(user) in BACK_TO_ACTIVE:
+                yield Member(user, "active", orders.first.at, orders.first.why())
+
+    def _trained_why(self) -> dict:
+        as_of = self.profiles.summary.get("as_of") if self.profiles is not None else None
+        return {"source": "training", "as_of": as_of}
+
+    def _index(self, user_id: str) -> int:
+        return self.profiles.index_of(user_id) if self.profiles is not None else -1
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

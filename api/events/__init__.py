@@ -1,8 +1,10 @@
 """The live loop's server side: events in (``POST /v1/events``), kept in the event store, read back
-as visitors' sessions, live segments and today's popularity.
+as visitors' sessions and live segments; erasure on request.
 
 ``install_events`` gives an app its :class:`Events`: the store (same database as the rules), the
-per-worker group commit every write goes through, and the rate limiter of the events endpoint.
+per-worker group commit every write goes through, the rate limiter of the events endpoint and the
+live segments, which it also hands to the rules cache for rule audiences. Call it after
+``install_rules``.
 """
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from limits import parse
 
 from recommender.engine import SessionEvent
 
-from api.config import database_url
 from api.errors import APIError
+from api.events.segments import LiveSegments, live_segments
 from api.events.store import Appended, EventStore
 from api.events.writer import GroupCommit
+from api.rules.cache import KEY as RULES_KEY, rules_cache
 
 KEY = "vitrine_events"
 SECONDS_PER_DAY = 86_400.0
@@ -26,9 +29,11 @@ SECONDS_PER_DAY = 86_400.0
 class Events:
     """One worker's access to the event store."""
 
-    def __init__(self, store: EventStore, limiter: Limiter, visitor_limit: str, session_minutes: float) -> None:
+    def __init__(self, store: EventStore, limiter: Limiter, visitor_limit: str, session_minutes: float,
+                 segments: LiveSegments) -> None:
         self.store = store
         self.limiter = limiter
+        self.segments = segments
         self.visitor_limit = parse(visitor_limit) if visitor_limit else None
         self.session_seconds = session_minutes * 60.0
         self.writer: GroupCommit[Appended] = GroupCommit(store.append)
@@ -36,6 +41,14 @@ class Events:
     def write(self, rows: list[dict]) -> Appended:
         """Commit ``rows``; returns only once they are durable."""
         return self.writer.write(rows)
+
+    def erase(self, kind: str, subject: str, actor: str) -> int:
+        """Delete a customer's or visitor's events; this worker stops answering from what the served
+        model learned of them at once (the others within ``RULES_REFRESH_INTERVAL``)."""
+        deleted = self.store.erase(kind, subject, actor)
+        rules_cache().refresh(force=True)
+        self.segments.forget()
+        return deleted
 
     def check_visitors(self, rows: list[dict]) -> None:
         """Count each event against its sender's limit; 429 naming the first one over it."""
@@ -80,8 +93,10 @@ def install_events(app: Flask) -> Events:
         from api.routes.events import bp
 
         limiter.limit(app.config["EVENTS_ORIGIN_LIMIT"])(bp)
-    events = Events(EventStore(database_url(app.config)), limiter, app.config["EVENTS_VISITOR_LIMIT"],
-                    app.config["SESSION_MINUTES"])
+    segments = live_segments(app.config)
+    store = segments.store
+    events = Events(store, limiter, app.config["EVENTS_VISITOR_LIMIT"], app.config["SESSION_MINUTES"], segments)
+    app.extensions[RULES_KEY].audiences = segments.audiences
     app.extensions[KEY] = events
     return events
 

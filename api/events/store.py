@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from api.database import Base, migrate, open_engine
 from api.database.audit import Change, record
+from api.database.erasures import ErasureRow
 
 SESSION_TYPES = ("view", "cart", "remove_from_cart", "purchase")
 EXPORT_COLUMNS = ("seq", "event_id", "type", "visitor_id", "user_id", "item_id", "category", "known_item", "at",
@@ -60,13 +61,6 @@ class IdentityRow(Base):
     visitor_id: Mapped[str] = mapped_column(String(256), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(256))
     linked_at: Mapped[float] = mapped_column(Float)
-
-
-class ErasureRow(Base):
-    __tablename__ = "erasures"
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    subject: Mapped[str] = mapped_column(String(256), primary_key=True)
-    at: Mapped[float] = mapped_column(Float)
 
 
 EVENTS = EventRow.__table__

@@ -35,9 +35,10 @@ def recommendations(user_id: str) -> dict:
 def similar_users(user_id: str) -> dict:
     n = query_n(request.args)
     served = served_model()
-    if not served.engine.knows_user(user_id):
+    engine = rules_cache().engine(served)  # without erased customers
+    if not engine.knows_user(user_id):
         raise APIError(404, "unknown_user", f"user {user_id[:100]!r} is not in model version {served.name}",
                        "user_id")
     users = [{"user_id": other, "similarity": round(similarity, 6)}
-             for other, similarity in served.engine.similar_users(user_id, n)]
+             for other, similarity in engine.similar_users(user_id, n)]
     return {"user_id": user_id, "users": users, "model_version": served.name}

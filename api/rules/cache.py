@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from flask import Flask, current_app
@@ -39,6 +39,8 @@ class RulesCache:
         self.interval = interval
         self.book = RuleBook()
         self.items: dict[str, dict] = {}
+        self.erased: dict[str, float] = {}
+        self.audiences: Callable[[Served], Callable[[str | None], Iterable[str]]] | None = None
         self.version = -1
         self._next_check = 0.0
         self._lock = threading.Lock()
@@ -62,8 +64,16 @@ class RulesCache:
                 compiled = self._compiled
                 if compiled is None or compiled[0] != key:
                     reranker = RuleReranker(self.book, self.table(served))
-                    compiled = self._compiled = (key, served.engine.with_reranker(reranker))
+                    engine = served.engine.with_reranker(reranker).without_users(self.erased_users(served))
+                    if self.audiences is not None:
+                        engine = engine.with_audiences(self.audiences(served))
+                    compiled = self._compiled = (key, engine)
         return compiled[1]
+
+    def erased_users(self, served: Served) -> set[str]:
+        """The customers erased after ``served`` was trained (a later version never saw their rows)."""
+        trained = served.manifest_time("trained_at")
+        return {user for user, at in self.erased.items() if at > trained}
 
     def cards(self, served: Served) -> dict[str, Card]:
         """``served``'s item cards with the stored catalog updates' prices."""
@@ -122,7 +132,7 @@ class RulesCache:
 
     def _load(self, snapshot: Snapshot) -> None:
         self.book = RuleBook(tuple(_rules(snapshot.rules)), _placements(snapshot.placements))
-        self.items, self.version = snapshot.items, snapshot.version
+        self.items, self.erased, self.version = snapshot.items, snapshot.erased, snapshot.version
         log.info("rule store version %d: %d rules, %d placements, %d catalog updates", self.version,
                  len(self.book.rules), len(self.book.placements), len(self.items))
 

@@ -1,4 +1,5 @@
-"""The durable store of merchant rules, placement settings and catalog updates (SQLAlchemy).
+"""The durable store of merchant rules, placement settings and catalog updates (SQLAlchemy), and
+the snapshot every worker answers through (which also names the erased customers).
 
 SQLite (a file in the data folder) is the embedded default; any SQLAlchemy URL works, e.g.
 PostgreSQL for several API hosts. Opening a store brings its schema to the newest Alembic revision
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from api.database import Base, migrate, open_engine
 from api.database.audit import AuditRow, Change, VersionRow, now_text, record
+from api.database.erasures import ErasureRow
 
 
 STORE_FIELDS = ("id", "created_at", "updated_at")  # set by the store: in answers, ignored in bodies
@@ -56,6 +58,7 @@ class Snapshot:
     rules: list[dict]
     placements: dict[str, dict]
     items: dict[str, dict]
+    erased: dict[str, float]  # model user id -> when their events were erased (epoch seconds)
 
 
 class RuleStore:
@@ -82,7 +85,8 @@ class RuleStore:
             rules = [row.to_dict() for row in session.scalars(select(RuleRow).order_by(RuleRow.id))]
             placements = {row.name: row.settings for row in session.scalars(select(PlacementRow))}
             items = {row.item_id: row.attributes for row in session.scalars(select(CatalogItemRow))}
-        return Snapshot(version, rules, placements, items)
+            erased = {row.model_user: row.at for row in session.scalars(select(ErasureRow))}
+        return Snapshot(version, rules, placements, items, erased)
 
     def rules(self) -> list[dict]:
         with self._sessions() as session:

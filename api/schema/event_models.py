@@ -79,4 +79,13 @@ class EventsAnswer(BaseModel):
     unknown_items: int = Field(description="stored events whose item the served model does not know yet")
 
 
-MODELS = (EventBody, EventIn, EventsAnswer)
+class ErasureAnswer(BaseModel):
+    class Erased(BaseModel):
+        kind: Literal["user", "visitor"]
+        id: str
+
+    erased: Erased
+    events_deleted: int = Field(description="stored events deleted now (0 when there were none: still erased)")
+
+
+MODELS = (EventBody, EventIn, EventsAnswer, ErasureAnswer)

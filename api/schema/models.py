@@ -219,10 +219,19 @@ class RFM(BaseModel):
     code: str = Field(description="R, F and M scores")
 
 
+class Membership(BaseModel):
+    segment: LiveSegment
+    since: datetime | None = Field(description="when a stored event put the customer in it; null: known from "
+                                                "training (why says as of when)")
+    why: dict = Field(description="the event (event_id, type, item_id, at, category) or {source: training, as_of}")
+    category: str | None = None
+
+
 class Profile(BaseModel):
     user_id: str
-    stage: Stage = Field(description="lifecycle stage")
-    segments: list[LiveSegment] = Field(description="live segments the customer is in")
+    stage: Stage = Field(description="lifecycle stage, moved by purchases stored since training")
+    segments: list[LiveSegment] = Field(description="live segments the customer is in now")
+    memberships: list[Membership] = Field(description="each live segment with since when and why")
     rfm: RFM
     predictions: Predictions  # type: ignore[valid-type]
     last_purchase: datetime | None
@@ -239,7 +248,8 @@ class TopItem(BaseModel):
 class SegmentMetrics(BaseModel):
     name: Literal[AUDIENCES]  # type: ignore[valid-type]
     kind: Literal["stage", "live"]
-    customers: Count
+    customers: Count = Field(description="at training time")
+    customers_now: Count = Field(description="now, with the events stored since training")
     customer_share: float | None = None
     revenue: float
     revenue_share: float | None = None
@@ -272,6 +282,10 @@ class CustomerCard(BaseModel):
     p_buy_30d: float | None
     p_buy_90d: float | None
     predicted_value_12m: float | None
+    since: datetime | None = Field(description="when a stored event put the customer in the segment; null: "
+                                                "known from training")
+    why: dict = Field(description="the event that did (event_id, type, item_id, at, category), or "
+                                  "{source: training, as_of}")
 
 
 class SegmentUsers(BaseModel):

@@ -70,12 +70,21 @@ EVENTS["responses"]["429"] = response("this visitor or origin sent too many even
                                       ref("Error"))
 EVENTS["requestBody"]["content"]["application/x-ndjson"] = {"schema": ref("EventIn")}
 
+def erasure(kind: str, parameter: str) -> dict:
+    return op(f"Erase a {kind}: their stored events and links are deleted, answers stop using what the served "
+              "model learned of them, the next training leaves them out; audited", "privacy",
+              response("what was erased", ref("ErasureAnswer")), (parameter,), (401, 403),
+              operation_id=f"erase{kind.title()}", security=[{"bearer": []}])
+
+
 PATHS: dict[str, dict] = {
     "/v1/events": {"post": EVENTS},
     "/v1/visitors/{visitor_id}/recommendations": {"get": op(
         "Picks for a visitor from their session's stored events (and their customer's history once logged in)",
         "visitors", LIST, ("visitor_id", "n", "placement", "exclude_purchased", "debug"), (400, 503),
         operation_id="visitorRecommendations")},
+    "/v1/users/{user_id}": {"delete": erasure("user", "user_id")},
+    "/v1/visitors/{visitor_id}": {"delete": erasure("visitor", "visitor_id")},
     "/v1/users/{user_id}/recommendations": {"get": op(
         "Personalized picks (unknown users get popular items)", "users", LIST,
         ("user_id", "n", "placement", "exclude_purchased", "debug"), READ_ERRORS, operation_id="userRecommendations")},

@@ -121,7 +121,7 @@ class AuditEntry(BaseModel):
     id: int
     at: str = Field(json_schema_extra={"format": "date-time"})
     actor: str
-    action: Literal["create", "update", "delete"]
+    action: Literal["create", "update", "delete", "erase"]
     entity: Literal[AUDIT_ENTITIES]  # type: ignore[valid-type]
     entity_id: str | None
     before: object | None

@@ -19,8 +19,8 @@ import csv
 import io
 import json
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from recommender.engine import Reranker
+from recommender.live_segments import LiveMembership
 from recommender.profiles import AUDIENCES
 from bundle import load_artifacts
 from bundle.publish import read_current
@@ -63,6 +64,7 @@ class Picks:
     placement: str | None
     exclude_purchased: bool
     columns: tuple[str, ...] = ()
+    now: Mapping[str, dict] = field(default_factory=dict)  # user -> stage and segments as of now
 
 
 def load_served(models_dir: Path) -> Served:
@@ -79,23 +81,38 @@ def read_user_ids(path: Path) -> list[str]:
         return [line.strip() for line in file if line.strip()]
 
 
-def segment_user_ids(served: Served, name: str) -> list[str]:
-    """The customers of stage or live segment ``name``, highest predicted 12-month value first."""
+def segment_user_ids(served: Served, name: str, membership: LiveMembership) -> list[str]:
+    """The customers of stage or live segment ``name`` as of now (``membership``): the stored events'
+    members newest first, then training's by predicted 12-month value; erased customers (those the
+    profiles know and ``served``'s engine no longer does) left out."""
     profiles = served.version.profiles
     if profiles is None:
         raise ValueError(f"model version {served.name} has no customer profiles: train it again")
     if name not in AUDIENCES:
         raise ValueError(f"--segment must be one of {', '.join(AUDIENCES)}, got {name!r}")
-    return profiles.user_ids[profiles.members(name)].tolist()
+    return [m.user_id for m in membership.members(name)
+            if served.engine.knows_user(m.user_id) or profiles.index_of(m.user_id) < 0]
 
 
-def _profile_fields(served: Served, user_id: str, columns: tuple[str, ...]) -> dict:
-    """The requested profile fields of one customer (empty values for customers without a profile)."""
+def known_user_ids(served: Served) -> list[str]:
+    """Every customer the served engine answers for (erased ones left out)."""
+    return [user for user in served.version.model.user_ids.tolist() if served.engine.knows_user(user)]
+
+
+def segments_now(user_ids: Sequence[str], membership: LiveMembership) -> dict[str, dict]:
+    """Each customer's stage and live segments as of now, for the export's profile columns."""
+    return {user: {"stage": membership.stage_of(user),
+                   "segments": [m.segment for m in membership.memberships(user)]} for user in user_ids}
+
+
+def _profile_fields(served: Served, user_id: str, picks: Picks) -> dict:
+    """The requested profile fields of one customer (empty values for customers without a profile),
+    with the stage and segments of ``picks.now`` where it has them."""
     profiles = served.version.profiles
     index = profiles.index_of(user_id) if profiles is not None else -1
-    card = profiles.card(index) if index >= 0 else {}
+    card = {**(profiles.card(index) if index >= 0 else {}), **picks.now.get(user_id, {})}
     fields = {**card, "segments": " ".join(card.get("segments", []))}
-    return {name: fields.get(name) for name in columns}
+    return {name: fields.get(name) for name in picks.columns}
 
 
 def output_format(out: Path) -> str:
@@ -107,12 +124,13 @@ def output_format(out: Path) -> str:
 
 def export_picks(served: Served, user_ids: Sequence[str], out: Path, n: int = 6, placement: str | None = None,
                  exclude_purchased: bool = True, progress: bool = True, jobs: int = 1,
-                 columns: Sequence[str] = ()) -> ExportReport:
+                 columns: Sequence[str] = (), now: Mapping[str, dict] | None = None) -> ExportReport:
     """Write the picks of ``user_ids`` to ``out`` (format from its suffix) using ``jobs`` processes,
-    with the profile ``columns`` of each user; returns counts and timing."""
+    with the profile ``columns`` of each user (stage and segments from ``now`` where given, see
+    ``segments_now``); returns counts and timing."""
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
-    picks = Picks(output_format(out), n, placement, exclude_purchased, tuple(columns))
+    picks = Picks(output_format(out), n, placement, exclude_purchased, tuple(columns), now or {})
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     rows = 0
@@ -163,7 +181,7 @@ def _served_at(folder: str) -> Served:
 def _render(served: Served, chunk: Sequence[str], picks: Picks) -> tuple[str, int]:
     """One chunk of users scored in one batch, as CSV rows or JSON lines, and its row count."""
     answers = served.engine.recommend_users(chunk, picks.n, picks.exclude_purchased, picks.placement)
-    extra = {user: _profile_fields(served, user, picks.columns) for user in chunk} if picks.columns else {}
+    extra = {user: _profile_fields(served, user, picks) for user in chunk} if picks.columns else {}
     if picks.kind == "jsonl":
         lines = [json.dumps({**user_line(served, user, answer), **extra.get(user, {})}) + "\n"
                  for user, answer in zip(chunk, answers)]

@@ -48,6 +48,15 @@ class Served:
     def name(self) -> str:
         return self.version.version
 
+    def manifest_time(self, key: str) -> float:
+        """A time the manifest names (``trained_at``, ``data_end``) as epoch seconds, UTC if it names
+        no zone; 0 when the manifest has none."""
+        moment = self.version.manifest.get(key)
+        if not moment:
+            return 0.0
+        parsed = datetime.fromisoformat(moment)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+
 
 @dataclass(frozen=True)
 class Refusal:

@@ -65,6 +65,22 @@ class RecommendationEngine:
         engine.reranker = reranker
         return engine
 
+    def without_users(self, user_ids: Iterable[str]) -> "RecommendationEngine":
+        """The same engine not knowing ``user_ids`` (erased customers): they are answered as
+        strangers, and no answer names them."""
+        gone = set(user_ids) & self.user_index.keys()
+        if not gone:
+            return self
+        engine = copy.copy(self)
+        engine.user_index = {uid: i for uid, i in self.user_index.items() if uid not in gone}
+        return engine
+
+    def with_audiences(self, segments_of: Callable[[str | None], Iterable[str]]) -> "RecommendationEngine":
+        """The same engine matching rule audiences against ``segments_of`` (live segments)."""
+        engine = copy.copy(self)
+        engine.segments_of = segments_of
+        return engine
+
     def request_context(self, placement: str | None, user_id: str | None = None,
                         exclude: np.ndarray | None = None) -> RequestContext:
         """What the re-ranker learns about one request."""
@@ -271,8 +287,10 @@ class RecommendationEngine:
 
     # ---- similar users ---------------------------------------------------------------------
     def similar_users(self, user_id: str, n: int = 10) -> list[tuple[str, float]]:
-        ids, similarity = self.model.indexes["users"].query_item(self.user_index[user_id], n)
-        return [(str(self.model.user_ids[i]), float(s)) for i, s in zip(ids, similarity)]
+        hidden = len(self.model.user_ids) - len(self.user_index)
+        ids, similarity = self.model.indexes["users"].query_item(self.user_index[user_id], n + hidden)
+        found = [(str(self.model.user_ids[i]), float(s)) for i, s in zip(ids, similarity)]
+        return [(uid, s) for uid, s in found if uid in self.user_index][:n]
 
     # ---- re-ranking, fallback and reasons ----------------------------------------------------
     def _finish(self, candidates: Candidates, n: int, context: RequestContext,
