@@ -7,9 +7,9 @@ from typing import Sequence
 
 from bundle import ModelStoreError
 
-from . import service, train
+from . import events, service, train
 
-ROLES = (train, service)
+ROLES = (train, service, events)
 
 
 def build_parser() -> argparse.ArgumentParser:

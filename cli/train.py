@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
+
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--events", type=Path, required=True, help="events file: .csv, .csv.gz or .parquet")
+    parser.add_argument("--events", type=Path, help="events file: .csv, .csv.gz or .parquet")
+    parser.add_argument("--event-log", action="store_true", help="also read the service's stored events (the "
+                        "database VITRINE_DATABASE_URL or VITRINE_DATA_DIR names), alone or with --events")
     parser.add_argument("--catalog", type=Path, help="product catalog file (optional)")
     parser.add_argument("--preset", help="built-in layout, e.g. online-retail or otto")
     parser.add_argument("--map", dest="column_map", help="column mapping, e.g. user_id=CustomerID,item_id=StockCode")
@@ -39,12 +45,32 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     tune.add_argument("--out", type=Path, help="write the chosen settings to this .json file")
 
 
-def _source(args: argparse.Namespace):
+@contextmanager
+def _source(args: argparse.Namespace) -> Iterator:
+    """The run's inputs; with ``--event-log`` the stored events are exported to a temporary Parquet
+    file for the run. Customers erased on request are always left out (when a store exists)."""
+    from api.config import database_url, environment_settings
+    from api.events.export import stored_erasures, write_parquet
+    from api.events.store import EventStore
     from training.events import parse_column_map
     from training.pipeline import TrainInput
 
+    if args.events is None and not args.event_log:
+        raise ValueError("give --events FILE, --event-log, or both")
     column_map = parse_column_map(args.column_map) if args.column_map else None
-    return TrainInput(args.events, args.catalog, args.preset, column_map)
+    settings = environment_settings()
+    erased = stored_erasures(settings)
+    with tempfile.TemporaryDirectory(prefix="vitrine-event-log-") as folder:
+        log = None
+        if args.event_log:
+            log = Path(folder) / "event-log.parquet"
+            store = EventStore(database_url(settings))
+            try:
+                if not write_parquet(store, log, training=True):
+                    raise ValueError(f"the event log ({database_url(settings)}) holds no views, carts or purchases")
+            finally:
+                store.close()
+        yield TrainInput(args.events, args.catalog, args.preset, column_map, event_log=log, erased=erased)
 
 
 def _config(args: argparse.Namespace):
@@ -68,7 +94,8 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from training.pipeline import train
 
-    manifest = train(_source(args), _config(args), args.models_dir, not args.no_evaluate, progress=not args.quiet)
+    with _source(args) as source:
+        manifest = train(source, _config(args), args.models_dir, not args.no_evaluate, progress=not args.quiet)
     print(summary(manifest, args.models_dir))
     return 0
 
@@ -77,7 +104,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     from training.evaluation import format_table
     from training.pipeline import run_evaluation
 
-    result = run_evaluation(_source(args), _config(args))
+    with _source(args) as source:
+        result = run_evaluation(source, _config(args))
     print(f"cut-off {result['cutoff']}; test users {result['test_users']}; chosen {result['selection'].get('chosen')}")
     print(format_table(result["metrics"]))
     if args.json:
@@ -93,7 +121,8 @@ def _tune(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.trials:
         config = merge(config, {"selection": {"als_trials": args.trials}})
-    report = run_selection(_source(args), config)
+    with _source(args) as source:
+        report = run_selection(source, config)
     print(report_text(report))
     if args.out and "settings" in report:
         args.out.write_text(json.dumps(report["settings"], indent=2))

@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import pandas as pd
 from tqdm import tqdm
@@ -30,10 +30,20 @@ STAGES = ("load", "dataset", "select", "evaluate", "fit", "profiles", "artifacts
 
 @dataclass
 class TrainInput:
-    events: Path
+    """What one training run reads: an events file (``preset``/``column_map`` describe its layout),
+    the service's event log exported in the canonical layout, or both; the catalog; and the
+    customers erased on request (id -> when, epoch seconds), whose rows up to then are left out."""
+
+    events: Path | None
     catalog: Path | None = None
     preset: str | None = None
     column_map: dict[str, str] | None = None
+    event_log: Path | None = None
+    erased: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def files(self) -> list[Path]:
+        return [path for path in (self.events, self.event_log, self.catalog) if path is not None]
 
 
 @dataclass
@@ -57,12 +67,44 @@ class StageTimer:
 
 
 def load_input(source: TrainInput, config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    events, report = load_events(source.events, source.column_map, source.preset, config.max_bad_share)
+    """The events of every input in one table, erased customers' rows left out, and the catalog;
+    the load report has the events file's fields, plus ``event_log`` and ``erased_rows``."""
+    if source.events is None and source.event_log is None:
+        raise ValueError("nothing to train on: give an events file, the event log, or both")
+    tables, reports = [], []
+    if source.events is not None:
+        tables.append(load_events(source.events, source.column_map, source.preset, config.max_bad_share))
+    if source.event_log is not None:
+        tables.append(load_events(source.event_log, None, None, config.max_bad_share))
+    events = pd.concat([table for table, _ in tables], ignore_index=True) if len(tables) > 1 else tables[0][0]
+    reports = [report for _, report in tables]
+    events, erased_rows = without_erased(events, source.erased)
     if source.catalog is not None:
         catalog = load_catalog(source.catalog)
     else:
-        catalog = derive_catalog(events, titles=report.titles)
-    return events, catalog, report.to_dict()
+        titles = [report.titles for report in reports if report.titles is not None]
+        catalog = derive_catalog(events, titles=_first_titles(titles))
+    load = reports[0].to_dict() if source.events is not None else {}
+    if source.event_log is not None:
+        load["event_log"] = reports[-1].to_dict()
+    return events, catalog, load | {"erased_rows": erased_rows}
+
+
+def without_erased(events: pd.DataFrame, erased: Mapping[str, float]) -> tuple[pd.DataFrame, int]:
+    """``events`` without the rows of erased customers up to their erasure; the rows left out."""
+    if not erased:
+        return events, 0
+    until = events["user_id"].map(erased)
+    erased_at = pd.to_datetime(until, unit="s", utc=True)
+    gone = until.notna().to_numpy() & (events["timestamp"] <= erased_at).to_numpy()
+    return (events[~gone].reset_index(drop=True), int(gone.sum())) if gone.any() else (events, 0)
+
+
+def _first_titles(titles: list[pd.Series]) -> pd.Series | None:
+    if not titles:
+        return None
+    merged = pd.concat(titles)
+    return merged[~merged.index.duplicated()]
 
 
 def data_stats(data: Dataset, events: pd.DataFrame) -> dict:
@@ -98,7 +140,7 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
     timer = StageTimer(bar=tqdm(total=len(STAGES), unit="stage", disable=not progress))
     with timer.stage("load"):
         events, catalog, load_report = load_input(source, config)
-    inputs = [source.events] + ([source.catalog] if source.catalog else [])
+    inputs = source.files
     config_text = json.dumps(config.to_dict(), sort_keys=True, default=str)
     version = make_version(fingerprint_files(inputs, extra=config_text))
     # The staging folder is made before the long stages, so an unwritable models folder fails now.
@@ -120,7 +162,9 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
             profiles = build_profiles(data, config.lifecycle)
         manifest = {
             "version": version,
-            "input": {"events": str(source.events), "catalog": str(source.catalog) if source.catalog else None,
+            "input": {"events": str(source.events) if source.events else None,
+                      "event_log": str(source.event_log) if source.event_log else None,
+                      "catalog": str(source.catalog) if source.catalog else None,
                       "preset": source.preset, "load": load_report},
             "data": stats,
             "config": config.to_dict(),

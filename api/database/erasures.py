@@ -23,5 +23,9 @@ class ErasureRow(Base):
 
     @property
     def model_user(self) -> str:
-        """The id a model version knows this subject by."""
-        return self.subject if self.kind == "user" else VISITOR_USER_PREFIX + self.subject
+        return model_user(self.kind, self.subject)
+
+
+def model_user(kind: str, subject: str) -> str:
+    """The id a model version knows an erased subject by."""
+    return subject if kind == "user" else VISITOR_USER_PREFIX + subject

@@ -203,3 +203,16 @@ def test_an_index_that_misses_its_recall_target_within_a_linear_scan_is_served_e
     vector = model.als.item_factors_[3]
     ids, scores = model.indexes["items_dot"].query_vector(vector, 5)
     np.testing.assert_array_equal(ids, np.argsort(-(model.als.item_factors_ @ vector), kind="stable")[:5])
+
+
+def test_erased_customers_rows_up_to_their_erasure_are_left_out():
+    import pandas as pd
+
+    from training.pipeline import without_erased
+
+    at = pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03"], utc=True)
+    events = pd.DataFrame({"timestamp": at, "user_id": ["gone", "gone", "kept"], "item_id": ["a", "b", "c"]})
+    erased_at = pd.Timestamp("2026-01-01T12:00", tz="UTC").timestamp()
+    kept, dropped = without_erased(events, {"gone": erased_at})
+    assert dropped == 1 and kept["item_id"].tolist() == ["b", "c"]  # what came after the erasure stays
+    assert without_erased(events, {})[1] == 0
