@@ -41,8 +41,10 @@ VITRINE_EVENTS_RETENTION_DAYS ``0``            ``vitrine events purge`` deletes 
 VITRINE_CART_ABANDON_MINUTES ``30``            a cart event not followed by a purchase this long
                                                makes a cart abandoner ...
 VITRINE_CART_ABANDON_HOURS ``24``              ... as long as the cart event is this recent
-VITRINE_LIVE_REFRESH_INTERVAL ``5.0``          seconds a worker reuses live segments and today's
-                                               popularity before asking the event store again
+VITRINE_LIVE_REFRESH_INTERVAL ``5.0``          seconds a worker reuses live segments (for rule
+                                               audiences) before asking the event store again
+VITRINE_FRESHNESS_INTERVAL ``30.0``            seconds between two counts of the purchases stored
+                                               since training, for the popular and trending lists
 ========================  ===================  ==================================================
 """
 from __future__ import annotations
@@ -81,6 +83,7 @@ DEFAULTS: dict[str, Any] = {
     "CART_ABANDON_MINUTES": 30.0,
     "CART_ABANDON_HOURS": 24.0,
     "LIVE_REFRESH_INTERVAL": 5.0,
+    "FRESHNESS_INTERVAL": 30.0,
 }
 _POSITIVE_INTS = ("PORT", "WORKERS", "THREADS", "TIMEOUT", "MAX_CONTENT_LENGTH")
 
@@ -93,7 +96,7 @@ def load_settings(config: Config, overrides: Mapping[str, Any] | None = None) ->
     for key in _POSITIVE_INTS:
         config[key] = _positive_int(key, config[key])
     for key in ("RELOAD_INTERVAL", "RULES_REFRESH_INTERVAL", "READ_TIMEOUT", "SESSION_MINUTES", "EVENTS_RETENTION_DAYS",
-                "CART_ABANDON_MINUTES", "CART_ABANDON_HOURS", "LIVE_REFRESH_INTERVAL"):
+                "CART_ABANDON_MINUTES", "CART_ABANDON_HOURS", "LIVE_REFRESH_INTERVAL", "FRESHNESS_INTERVAL"):
         config[key] = _non_negative_float(key, config[key])
     for key in ("MODELS_DIR", "ADMIN_TOKEN", "HOST", "LOG_LEVEL", "DATA_DIR", "SECRET_KEY", "DATABASE_URL",
                 "EVENTS_VISITOR_LIMIT", "EVENTS_ORIGIN_LIMIT", "RATELIMIT_STORAGE_URI"):

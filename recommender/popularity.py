@@ -31,6 +31,18 @@ class PopularityModel:
             raise ValueError("categories must hold 1 entry for every item")
         return self
 
+    def brought_forward(self, item_idx: np.ndarray, age_days: np.ndarray, elapsed_days: float) -> "PopularityModel":
+        """The same model ``elapsed_days`` later with the purchases since (``item_idx``, ``age_days``
+        now) counted: with exponential decay that equals fitting on all of them again."""
+        self._check_fitted()
+        model = type(self)(self.half_life_days)
+        weights = decay_factor(np.asarray(age_days, dtype=np.float64), self.half_life_days)
+        recent = np.bincount(np.asarray(item_idx, dtype=np.int64), weights=weights, minlength=len(self.scores_))
+        elapsed = float(decay_factor(np.array([max(elapsed_days, 0.0)]), self.half_life_days)[0])
+        model.scores_ = (self.scores_ * elapsed + recent).astype(np.float32)
+        model.categories_ = self.categories_
+        return model
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "scores_"):
             raise NotFittedError(self)

@@ -17,6 +17,7 @@ from limits import parse
 from recommender.engine import SessionEvent
 
 from api.errors import APIError
+from api.events.popularity import LivePopularity
 from api.events.segments import LiveSegments, live_segments
 from api.events.store import Appended, EventStore
 from api.events.writer import GroupCommit
@@ -97,6 +98,7 @@ def install_events(app: Flask) -> Events:
     store = segments.store
     events = Events(store, limiter, app.config["EVENTS_VISITOR_LIMIT"], app.config["SESSION_MINUTES"], segments)
     app.extensions[RULES_KEY].audiences = segments.audiences
+    app.extensions[RULES_KEY].popularity = LivePopularity(store, app.config["FRESHNESS_INTERVAL"])
     app.extensions[KEY] = events
     return events
 

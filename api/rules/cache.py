@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +27,9 @@ from api.config import database_url
 from api.serving.cards import Card, item_cards
 from api.serving.model_store import Served
 from api.rules.store import RuleStore, Snapshot, rule_definition
+
+if TYPE_CHECKING:
+    from api.events.popularity import LivePopularity
 
 KEY = "vitrine_rules"
 log = logging.getLogger(__name__)
@@ -41,11 +45,12 @@ class RulesCache:
         self.items: dict[str, dict] = {}
         self.erased: dict[str, float] = {}
         self.audiences: Callable[[Served], Callable[[str | None], Iterable[str]]] | None = None
+        self.popularity: "LivePopularity | None" = None  # today's purchases, from the event store
         self.version = -1
         self._next_check = 0.0
         self._lock = threading.Lock()
         self._base: tuple[str, ItemTable] | None = None
-        self._compiled: tuple[tuple[str, int], RecommendationEngine] | None = None
+        self._compiled: tuple[tuple[str, int, float], RecommendationEngine] | None = None
         self._cards: tuple[tuple[str, int], dict[str, Card]] | None = None
         self._catalog: tuple[tuple[str, int], dict[str, dict]] | None = None
 
@@ -57,7 +62,7 @@ class RulesCache:
         """``served``'s engine answering through the current rules (compiled once per model and
         rule store version)."""
         self.refresh()
-        key = (served.name, self.version)
+        key = (served.name, self.version, self.popularity.stamp(served) if self.popularity is not None else 0.0)
         compiled = self._compiled
         if compiled is None or compiled[0] != key:
             with self._lock:
@@ -67,6 +72,8 @@ class RulesCache:
                     engine = served.engine.with_reranker(reranker).without_users(self.erased_users(served))
                     if self.audiences is not None:
                         engine = engine.with_audiences(self.audiences(served))
+                    if self.popularity is not None:
+                        engine = self.popularity.apply(engine, served)
                     compiled = self._compiled = (key, engine)
         return compiled[1]
 

@@ -7,6 +7,7 @@ its edges and integer indices inside; business rules plug in as a ``Reranker``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -79,6 +80,20 @@ class RecommendationEngine:
         """The same engine matching rule audiences against ``segments_of`` (live segments)."""
         engine = copy.copy(self)
         engine.segments_of = segments_of
+        return engine
+
+    def with_recent_purchases(self, item_idx: np.ndarray, age_days: np.ndarray,
+                              elapsed_days: float) -> "RecommendationEngine":
+        """The same engine whose popular and trending lists (and the blend's popularity priors) count
+        the purchases made since training (item indices and ages in days), ``elapsed_days`` after the
+        data ended."""
+        popularity = self.model.popularity.brought_forward(item_idx, age_days, elapsed_days)
+        trending = self.model.trending.brought_forward(item_idx, age_days, elapsed_days)
+        engine = copy.copy(self)
+        engine.model = dataclasses.replace(self.model, popularity=popularity, trending=trending)
+        engine.signals = {**self.signals, "popularity": popularity, "trending": trending}
+        engine.blends = {mode: BlendModel(engine.signals, blend.weights) for mode, blend in self.blends.items()}
+        engine.reasons = Reasons(engine.model, self.item_unit)
         return engine
 
     def request_context(self, placement: str | None, user_id: str | None = None,
