@@ -31,7 +31,7 @@ VITRINE_DATABASE_URL      (empty: SQLite)      SQLAlchemy URL of the rules and c
 VITRINE_RULES_REFRESH_INTERVAL ``1.0``         seconds between two looks at the rule store's version
 VITRINE_SESSION_MINUTES   ``30``               a visitor's events this recent are folded into their
                                                picks (0: never)
-VITRINE_EVENTS_VISITOR_LIMIT ``600/minute``    events one visitor may send (flask-limiter notation;
+VITRINE_EVENTS_VISITOR_LIMIT ``600/minute``    events one visitor may send ("limits" notation;
                                                empty: no limit)
 VITRINE_EVENTS_ORIGIN_LIMIT ``5000/second``    ``POST /v1/events`` requests per origin (the Origin
                                                header, else the client address)

@@ -3,6 +3,7 @@
 ``GET /bare`` answers a small fixed JSON list: Flask's and gunicorn's own ceiling.
 ``GET /score?u=K`` scores 20,000 items × 32 factors exactly with numpy for one of 1,000 users and
 answers the best 10 as JSON: the least a personalized answer costs without blending or rules.
+``POST /bare-events`` parses a JSON body and answers 201: an events endpoint that stores nothing.
 BLAS runs on one thread per worker (gunicorn imports this module in each worker): two workers each
 spinning two BLAS threads on two cores cut /score's throughput about five-fold in a trial run.
 """
@@ -32,3 +33,10 @@ def score():
     top = np.argpartition(-scores, TOP)[:TOP]
     top = top[np.argsort(-scores[top])]
     return jsonify([{"item_id": f"p{i:05d}", "score": float(scores[i])} for i in top])
+
+
+@app.post("/bare-events")
+def bare_events():
+    """Parse the JSON body and answer 201 without storing anything: the ceiling of an events endpoint."""
+    events = request.get_json(force=True)
+    return jsonify({"stored": len(events) if isinstance(events, list) else 1}), 201

@@ -5,9 +5,10 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import api, machine, rules, segments, training
+from . import api, events, machine, rules, segments, training
 
-BENCHMARKS = {"training": training.run, "api": api.run, "segments": segments.run, "rules": rules.run}
+BENCHMARKS = {"training": training.run, "api": api.run, "events": events.run, "segments": segments.run,
+              "rules": rules.run}
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 

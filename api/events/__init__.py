@@ -2,17 +2,22 @@
 as visitors' sessions and live segments; erasure on request.
 
 ``install_events`` gives an app its :class:`Events`: the store (same database as the rules), the
-per-worker group commit every write goes through, the rate limiter of the events endpoint and the
+per-worker group commit every write goes through, the rate limits of the events endpoint and the
 live segments, which it also hands to the rules cache for rule audiences. Call it after
 ``install_rules``.
+
+Rate limits count with ``limits`` (the library under flask-limiter, with the same storage backends:
+``memory://`` per worker, ``redis://`` shared), called from the events view only: flask-limiter's
+own hook inspects every request of every endpoint, which cost a fifth of an event request's time.
 """
 from __future__ import annotations
 
 import time
 
 from flask import Flask, current_app, request
-from flask_limiter import Limiter
-from limits import parse
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 from recommender.engine import SessionEvent
 
@@ -30,12 +35,13 @@ SECONDS_PER_DAY = 86_400.0
 class Events:
     """One worker's access to the event store."""
 
-    def __init__(self, store: EventStore, limiter: Limiter, visitor_limit: str, session_minutes: float,
+    def __init__(self, store: EventStore, counter: RateLimiter, limits: tuple[str, str], session_minutes: float,
                  segments: LiveSegments) -> None:
+        """``limits``: events per visitor and requests per origin, in ``limits`` notation ("" for none)."""
         self.store = store
-        self.limiter = limiter
+        self.counter = counter
         self.segments = segments
-        self.visitor_limit = parse(visitor_limit) if visitor_limit else None
+        self.visitor_limit, self.origin_limit = (parse(limit) if limit else None for limit in limits)
         self.session_seconds = session_minutes * 60.0
         self.writer: GroupCommit[Appended] = GroupCommit(store.append)
 
@@ -51,6 +57,13 @@ class Events:
         self.segments.forget()
         return deleted
 
+    def check_origin(self) -> None:
+        """Count the request against its origin's limit; 429 when over it."""
+        origin = request.headers.get("Origin") or request.remote_addr or "unknown"
+        if self.origin_limit is not None and not self.counter.hit(self.origin_limit, "events-origin", origin):
+            raise self._refused(self.origin_limit, "events-origin", origin, f"origin {origin[:100]!r} sent more than "
+                                f"{self.origin_limit} requests", None)
+
     def check_visitors(self, rows: list[dict]) -> None:
         """Count each event against its sender's limit; 429 naming the first one over it."""
         if self.visitor_limit is None:
@@ -60,10 +73,13 @@ class Events:
             sender = row["visitor_id"] or row["user_id"]
             senders[sender] = senders.get(sender, 0) + 1
         for sender, cost in senders.items():
-            if not self.limiter.limiter.hit(self.visitor_limit, "events", sender, cost=cost):
-                reset = self.limiter.limiter.get_window_stats(self.visitor_limit, "events", sender).reset_time
-                raise APIError(429, "rate_limited", f"{sender[:100]!r} sent more than {self.visitor_limit} events",
-                               "visitor_id", {"Retry-After": str(max(1, int(reset - time.time()) + 1))})
+            if not self.counter.hit(self.visitor_limit, "events", sender, cost=cost):
+                raise self._refused(self.visitor_limit, "events", sender,
+                                    f"{sender[:100]!r} sent more than {self.visitor_limit} events", "visitor_id")
+
+    def _refused(self, limit: RateLimitItem, scope: str, key: str, message: str, field: str | None) -> APIError:
+        reset = self.counter.get_window_stats(limit, scope, key).reset_time
+        return APIError(429, "rate_limited", message, field, {"Retry-After": str(max(1, int(reset - time.time()) + 1))})
 
     def session(self, visitor_id: str | None = None, user_id: str | None = None) -> list[SessionEvent]:
         """The person's events of the last ``SESSION_MINUTES`` as the engine's session, oldest first;
@@ -81,22 +97,13 @@ class Events:
                 if kind != "remove_from_cart" and not (kind == "cart" and position < removed.get(item, -1))]
 
 
-def origin_key() -> str:
-    """Who a request counts against: the page's origin, else the client's address."""
-    return request.headers.get("Origin") or request.remote_addr or "unknown"
-
-
 def install_events(app: Flask) -> Events:
     """Open the event store (migrating it) and the limiter, and give the app its ``Events``."""
-    limiter = Limiter(origin_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"], default_limits=[],
-                      headers_enabled=True)
-    if app.config["EVENTS_ORIGIN_LIMIT"]:
-        from api.routes.events import bp
-
-        limiter.limit(app.config["EVENTS_ORIGIN_LIMIT"])(bp)
+    counter = FixedWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+    limits = (app.config["EVENTS_VISITOR_LIMIT"], app.config["EVENTS_ORIGIN_LIMIT"])
     segments = live_segments(app.config)
     store = segments.store
-    events = Events(store, limiter, app.config["EVENTS_VISITOR_LIMIT"], app.config["SESSION_MINUTES"], segments)
+    events = Events(store, counter, limits, app.config["SESSION_MINUTES"], segments)
     app.extensions[RULES_KEY].audiences = segments.audiences
     app.extensions[RULES_KEY].popularity = LivePopularity(store, app.config["FRESHNESS_INTERVAL"])
     app.extensions[KEY] = events

@@ -15,13 +15,19 @@ and readers use a second engine, so reads never wait for the lock.
 """
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Boolean, Float, Integer, String, delete, func, or_, select, update
+from sqlalchemy import BigInteger, Boolean, Float, Integer, String, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from api.database import Base, migrate, open_engine
@@ -33,6 +39,9 @@ EXPORT_COLUMNS = ("seq", "event_id", "type", "visitor_id", "user_id", "item_id",
                   "received_at", "order_id", "quantity", "price", "recommendation_id", "placement", "position")
 ID_CHUNK = 500  # ids per IN (...) list: well inside every database's parameter limit
 ERASABLE = ("user", "visitor")
+CHECKPOINT_SECONDS = 1.0
+WRITER_CACHE_KIB = 65_536
+log = logging.getLogger(__name__)
 
 
 class EventRow(Base):
@@ -85,27 +94,67 @@ class EventStore:
         self.engine = self.writer if _in_memory(url) else open_engine(url)
         migrate(self.engine)
         self._write_sessions = sessionmaker(self.writer, expire_on_commit=False)
+        database = make_url(url).database if make_url(url).get_backend_name() == "sqlite" else None
+        self._turn_file = f"{database}.write-turn" if database and not _in_memory(url) else None
+        self._turn: tuple[int, int] | None = None  # (process id, file descriptor)
+        self._checkpointer: int | None = None  # the process whose checkpoint thread runs
+        if self._turn_file is not None:
+            event.listen(self.writer, "connect", _writer_pragmas)
+
+    @contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        """Processes writing events to one SQLite file take turns on a lock file first: a blocked
+        ``flock`` wakes the moment the holder lets go, where SQLite's busy handler sleeps 1, 2, 5 ms
+        and more between tries. (SQLite's own lock still guards the data; this only saves the sleeps.)"""
+        if self._turn_file is None:
+            yield
+            return
+        if self._turn is None or self._turn[0] != os.getpid():
+            self._turn = (os.getpid(), os.open(self._turn_file, os.O_RDWR | os.O_CREAT, 0o644))
+            self._start_checkpoints()
+        fcntl.flock(self._turn[1], fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._turn[1], fcntl.LOCK_UN)
 
     def close(self) -> None:
         self.writer.dispose()
         self.engine.dispose()
 
+    def _start_checkpoints(self) -> None:
+        """Copy the write-ahead log into the database in the background, once a second: done by a
+        committing request (SQLite's default), a checkpoint with its fsyncs is that request's
+        latency (measured: p99 5.8 ms against a p50 of 1.5 ms for one event)."""
+        if self._checkpointer == os.getpid():
+            return
+        self._checkpointer = os.getpid()
+
+        def run() -> None:
+            while True:
+                time.sleep(CHECKPOINT_SECONDS)
+                try:
+                    with self.engine.connect() as connection:
+                        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+                except SQLAlchemyError as exc:
+                    log.warning("event store checkpoint failed (%s); the next one retries", exc)
+
+        threading.Thread(target=run, name="vitrine-event-checkpoints", daemon=True).start()
+
     # ---- writes ------------------------------------------------------------------------------
     def append(self, batches: Sequence[list[dict]]) -> list[Appended]:
-        """Store several requests' events in one transaction (``EVENT columns`` per row, ``seq``
-        left out); each request's count of stored events and duplicates, in order."""
-        rows = [row for batch in batches for row in batch]
-        with self.writer.begin() as connection:
-            _link_visitors(connection, rows)
-            existing = _existing_ids(connection, [row["event_id"] for row in rows])
-            results, fresh = [], []
+        """Store several requests' events in one transaction (``EVENT_COLUMNS`` per row, ``seq``
+        left out); each request's count of stored events and duplicates, in order.
+
+        One prepared ``INSERT`` per request fills in the customer of a linked visitor and skips an
+        ``event_id`` already stored, so the write lock is held for little more than the rows' write."""
+        with self._write_turn(), self.writer.begin() as connection:
+            _link_visitors(connection, [row for batch in batches for row in batch])
+            sql = _insert_sql(connection)
+            results = []
             for batch in batches:
-                new = [row for row in batch if row["event_id"] not in existing]
-                existing.update(row["event_id"] for row in new)
-                fresh += new
-                results.append(Appended(len(new), len(batch) - len(new)))
-            if fresh:
-                connection.execute(_insert_ignoring_duplicates(connection), fresh)
+                stored = connection.exec_driver_sql(sql, [_values(row) for row in batch]).rowcount
+                results.append(Appended(stored, len(batch) - stored))
         return results
 
     def erase(self, kind: str, subject: str, actor: str) -> int:
@@ -177,40 +226,51 @@ class EventStore:
         return self.engine.connect()
 
 
+def _writer_pragmas(connection, _record) -> None:
+    """No checkpoint on commit (a background thread does it), and a page cache that holds the
+    indexes' upper levels of a large table (SQLite's default is 2 MiB)."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+    cursor.close()
+
+
 def _link_visitors(connection: Connection, rows: list[dict]) -> None:
-    """Record visitor -> customer links the rows carry, give the visitor's stored anonymous events
-    to the customer, and fill in the customer of anonymous rows from visitors linked before."""
+    """Record the visitor -> customer links the rows carry and give the visitor's stored anonymous
+    events to the customer (the insert then fills in the customer of the visitor's new ones)."""
     links = {row["visitor_id"]: row["user_id"] for row in rows if row["visitor_id"] and row["user_id"]}
-    if links:
-        now = time.time()
-        statement = _dialect(connection).insert(IDENTITIES)
-        statement = statement.on_conflict_do_update(
-            index_elements=["visitor_id"], set_={"user_id": statement.excluded.user_id, "linked_at": now})
-        connection.execute(statement, [{"visitor_id": v, "user_id": u, "linked_at": now} for v, u in links.items()])
-        for visitor, user in links.items():
-            connection.execute(update(EVENTS).where(EVENTS.c.visitor_id == visitor, EVENTS.c.user_id.is_(None))
-                               .values(user_id=user))
-    anonymous = sorted({row["visitor_id"] for row in rows if row["visitor_id"] and not row["user_id"]} - set(links))
-    for start in range(0, len(anonymous), ID_CHUNK):
-        query = select(IDENTITIES.c.visitor_id, IDENTITIES.c.user_id).where(
-            IDENTITIES.c.visitor_id.in_(anonymous[start:start + ID_CHUNK]))
-        links.update(dict(connection.execute(query).all()))
-    for row in rows:
-        if row["user_id"] is None and row["visitor_id"] in links:
-            row["user_id"] = links[row["visitor_id"]]
+    if not links:
+        return
+    now = time.time()
+    statement = _dialect(connection).insert(IDENTITIES)
+    statement = statement.on_conflict_do_update(
+        index_elements=["visitor_id"], set_={"user_id": statement.excluded.user_id, "linked_at": now})
+    connection.execute(statement, [{"visitor_id": v, "user_id": u, "linked_at": now} for v, u in links.items()])
+    for visitor, user in links.items():
+        connection.execute(update(EVENTS).where(EVENTS.c.visitor_id == visitor, EVENTS.c.user_id.is_(None))
+                           .values(user_id=user))
 
 
-def _existing_ids(connection: Connection, ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(ids), ID_CHUNK):
-        found.update(connection.scalars(select(EVENTS.c.event_id).where(
-            EVENTS.c.event_id.in_(ids[start:start + ID_CHUNK]))))
-    return found
+INSERT_COLUMNS = tuple(name for name in EXPORT_COLUMNS if name != "seq")
 
 
-def _insert_ignoring_duplicates(connection: Connection):
-    """An insert that skips an ``event_id`` another host stored between our check and our write."""
-    return _dialect(connection).insert(EVENTS).on_conflict_do_nothing(index_elements=["event_id"])
+def _values(row: dict) -> tuple:
+    """The insert's parameters: every column, and after ``user_id`` the visitor id to look up their
+    customer with when the row names none."""
+    values = []
+    for name in INSERT_COLUMNS:
+        values.append(row[name])
+        if name == "user_id":
+            values.append(row["visitor_id"])
+    return tuple(values)
+
+
+def _insert_sql(connection: Connection) -> str:
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    values = [f"COALESCE({mark}, (SELECT user_id FROM identities WHERE visitor_id = {mark}))" if name == "user_id"
+              else mark for name in INSERT_COLUMNS]
+    return (f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join(values)}) "
+            "ON CONFLICT (event_id) DO NOTHING")
 
 
 def _dialect(connection: Connection):

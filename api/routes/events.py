@@ -15,10 +15,11 @@ bp = Blueprint("events", __name__, url_prefix="/v1/events")
 @bp.post("")
 def post_events() -> tuple[dict, int]:
     """One event, an array or NDJSON; 201 once committed. Unknown items are stored and counted."""
+    live = events()
+    live.check_origin()
     parsed = read_events()
     served = vitrine().store.served()
     rows = event_rows(parsed, served.labels if served is not None else {})
-    live = events()
     live.check_visitors(rows)
     appended = live.write(rows)
     unknown = sum(not row["known_item"] for row in rows)
