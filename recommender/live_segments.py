@@ -149,7 +149,10 @@ class LiveMembership:
         """What rule audiences match: the stage first, then the live segments."""
         if user_id is None:
             return ("prospect",)
-        return (self.stage_of(user_id), *(member.segment for member in self.memberships(user_id)))
+        index = self._index(user_id)
+        community = self.profiles.community(index) if index >= 0 else None
+        return (self.stage_of(user_id), *(member.segment for member in self.memberships(user_id)),
+                *((community["audience"],) if community else ()))
 
     def members(self, name: str) -> list[Member]:
         """Segment or stage ``name``: stored-event members (newest first), then training's (highest
@@ -162,8 +165,12 @@ class LiveMembership:
                 user = str(self.profiles.user_ids[index])
                 if user in taken:
                     continue
-                member = (self._trained_member(name, user) if name in LIVE_SEGMENTS else
-                          Member(user, name, None, self._trained_why()) if self.stage_of(user) == name else None)
+                if name in LIVE_SEGMENTS:
+                    member = self._trained_member(name, user)
+                elif name not in STAGES or self.stage_of(user) == name:  # a community, or a stage still held
+                    member = Member(user, name, None, self._trained_why())
+                else:
+                    member = None
                 if member is not None:
                     trained.append(member)
         return live + trained

@@ -17,6 +17,7 @@ from .predictions import PREDICTIONS
 
 AUDIENCES = STAGES + LIVE_SEGMENTS
 ANONYMOUS_STAGE = "prospect"
+OPTIONAL_ARRAYS = ("community",)  # versions trained before communities lack it
 ARRAYS = ("stage", "rfm", "purchases", "orders", "spend", "recency_days", "last_purchase_time", "cart_abandoner",
           "browsing_category", *PREDICTIONS)
 
@@ -48,7 +49,26 @@ class CustomerProfiles:
             raise ValueError(f"customer profiles {', '.join(wrong)} do not hold one row per user")
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {name: self.arrays[name] for name in ARRAYS}
+        return {name: self.arrays[name] for name in (*ARRAYS, *OPTIONAL_ARRAYS) if name in self.arrays}
+
+    @cached_property
+    def communities(self) -> list[dict]:
+        """Training's communities (empty for a version without them)."""
+        return self.summary.get("communities", {}).get("groups", []) if "community" in self.arrays else []
+
+    def community(self, index: int) -> dict | None:
+        """The customer's community: ``id``, ``name`` and ``audience`` (``None`` without one)."""
+        if not self.communities:
+            return None
+        label = int(self.arrays["community"][index])
+        if label < 0:
+            return None
+        group = self.communities[label]
+        return {"id": group["id"], "name": group["name"], "audience": group["audience"]}
+
+    def audiences(self) -> tuple[str, ...]:
+        """Every segment name of this version: stages, live segments and its communities."""
+        return (*AUDIENCES, *(group["audience"] for group in self.communities))
 
     @cached_property
     def _sorted_ids(self) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +93,9 @@ class CustomerProfiles:
         index = self.index_of(user_id)
         if index < 0:
             return (ANONYMOUS_STAGE,)
-        return (STAGES[int(self.arrays["stage"][index])], *self._live(index))
+        community = self.community(index)
+        return (STAGES[int(self.arrays["stage"][index])], *self._live(index),
+                *((community["audience"],) if community else ()))
 
     def _live(self, index: int) -> list[str]:
         flags = {"cart_abandoner": bool(self.arrays["cart_abandoner"][index]),
@@ -81,8 +103,8 @@ class CustomerProfiles:
         return [name for name in LIVE_SEGMENTS if flags[name]]
 
     def members(self, name: str) -> np.ndarray:
-        """User indices in stage or live segment ``name``, highest predicted value first (unknown
-        values last, then by index). Raises ``KeyError`` for a name not in ``AUDIENCES``."""
+        """User indices in stage, live segment or community ``name``, highest predicted value first
+        (unknown values last, then by index). Raises ``KeyError`` for a name not in ``audiences()``."""
         return self._members[name]
 
     @cached_property
@@ -92,6 +114,8 @@ class CustomerProfiles:
         masks = {name: self.arrays["stage"] == code for code, name in enumerate(STAGES)}
         masks["cart_abandoner"] = self.arrays["cart_abandoner"].astype(bool)
         masks["browsing_interest"] = self.arrays["browsing_category"] != NO_CATEGORY
+        for group in self.communities:
+            masks[group["audience"]] = self.arrays["community"] == group["id"]
         return {name: ranked[mask[ranked]] for name, mask in masks.items()}
 
     def card(self, index: int) -> dict:
@@ -119,6 +143,7 @@ class CustomerProfiles:
             "predictions": {name: _number(a[name][index], 4 if name.startswith("p_") else 2) for name in PREDICTIONS},
             "last_purchase": (str(np.datetime64(int(last), "s")) + "Z") if np.isfinite(last) else None,
             "browsing_interest": None if category == NO_CATEGORY else str(self.category_names[category]),
+            "community": self.community(index),
         }
 
     def _recency(self, index: int) -> int | None:

@@ -101,6 +101,16 @@ def _default_blend() -> dict[str, dict[str, float]]:
 
 
 @dataclass(frozen=True)
+class CommunityConfig:
+    """Communities of customers by behaviour (``recommender.communities``): k from ``min_k`` to
+    ``max_k`` by silhouette on ``sample_size`` customers."""
+
+    min_k: int = 2
+    max_k: int = 8
+    sample_size: int = 3_000
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     interactions: InteractionConfig = InteractionConfig()
     als: ALSConfig = ALSConfig()
@@ -113,6 +123,7 @@ class TrainConfig:
     lifecycle: LifecycleConfig = LifecycleConfig()
     selection: SelectionConfig = SelectionConfig()
     ranker: RankerConfig = RankerConfig()
+    communities: CommunityConfig = CommunityConfig()
     blend: dict[str, dict[str, float]] = field(default_factory=_default_blend)
     popularity_half_life_days: float = 30.0
     trending_half_life_days: float = 7.0

@@ -5,13 +5,14 @@ import json
 import resource
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
 
 import pandas as pd
 from tqdm import tqdm
 
+from recommender.communities import CommunityFinder
 from bundle.publish import fingerprint_files, make_version, publish, staging_dir
 from bundle.writer import write_manifest
 
@@ -159,7 +160,8 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
         with timer.stage("fit"):
             models = fit_models(data, config, now=data.end_time)
         with timer.stage("profiles"):
-            profiles = build_profiles(data, config.lifecycle)
+            profiles = build_profiles(data, config.lifecycle, models.als.user_factors_,
+                                      CommunityFinder(**asdict(config.communities)))
         manifest = {
             "version": version,
             "input": {"events": str(source.events) if source.events else None,

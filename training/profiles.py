@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from recommender.communities import CommunityFinder, describe
 from recommender.customers import NEVER, CustomerEvents, CustomerFacts, customer_facts
 from recommender.key_moment import KeyMoment, key_moment, key_moments_by_group
 from recommender.lifecycle import STAGES, LifecycleConfig, StageLimits, assign_stages, stage_limits
@@ -67,8 +68,10 @@ def stages_as_of(data: Dataset, as_of: float, config: LifecycleConfig) -> np.nda
     return lifecycle_as_of(customer_events(data), as_of, config).stages
 
 
-def build_profiles(data: Dataset, config: LifecycleConfig) -> CustomerProfiles:
-    """Every customer's profile and the segment summary, as of ``resolve_as_of``."""
+def build_profiles(data: Dataset, config: LifecycleConfig, behaviour: np.ndarray | None = None,
+                   finder: CommunityFinder | None = None) -> CustomerProfiles:
+    """Every customer's profile and the segment summary, as of ``resolve_as_of``; with
+    ``behaviour`` (one vector per user index, e.g. ALS user factors) also their communities."""
     as_of = resolve_as_of(data, config)
     events = customer_events(data).before(as_of)
     life = lifecycle_as_of(events, as_of, config)
@@ -87,7 +90,26 @@ def build_profiles(data: Dataset, config: LifecycleConfig) -> CustomerProfiles:
         **predictions,
     }
     summary = _summary(data, events, life, arrays, params, config)
+    if behaviour is not None:
+        found = (finder or CommunityFinder()).fit(behaviour)
+        arrays["community"] = found.labels_
+        summary["communities"] = _communities(data, events, found, arrays, config)
     return CustomerProfiles(data.user_ids, data.category_names, arrays, summary)
+
+
+def _communities(data: Dataset, events: CustomerEvents, found: CommunityFinder, arrays: dict,
+                 config: LifecycleConfig) -> dict:
+    """The criterion that chose k, and each community's name, size, revenue share, average order,
+    top products (bought) and categories (interacted with)."""
+    lines = events.purchase_lines()
+    purchases = Purchases(arrays["spend"], arrays["orders"], arrays["predicted_value_12m"], events.user[lines],
+                          events.item[lines], data.item_category)
+    named = describe(found.labels_, events.user, data.item_category[events.item], len(data.category_names),
+                     data.category_names)
+    groups = [{**_with_ids(group_metrics(found.labels_ == entry["id"], purchases, config.top_n), data), **entry}
+              for entry in named]
+    return {"criterion": "silhouette (cosine) on a sample", "k": found.k_,
+            "silhouette": {str(k): round(v, 4) for k, v in found.silhouettes_.items()}, "groups": groups}
 
 
 def _summary(data: Dataset, events: CustomerEvents, life: Lifecycle, arrays: dict, params: dict,

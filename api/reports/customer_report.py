@@ -1,8 +1,8 @@
 """The customer lifecycle report: one self-contained HTML page from a version's segment summary.
 
 Served at ``GET /v1/report`` and written by ``vitrine report``. Charts are inline SVG drawn here
-(revenue by stage, repurchase intervals with the key moment, cohort retention, stage sizes over
-time); the page has no script and loads nothing from elsewhere.
+(revenue by stage and by community, repurchase intervals with the key moment, cohort retention,
+stage sizes over time); the page has no script and loads nothing from elsewhere.
 """
 from __future__ import annotations
 
@@ -52,6 +52,16 @@ return)</td></tr>
 <td>{{ pct(m.customer_share) }}</td><td>{{ pct(m.revenue_share) }}</td><td>{{ money(m.average_order_value) }}</td>
 <td>{{ money(m.value_per_customer) }}</td><td>{{ money(m.predicted_value_12m) }}</td>
 <td style="text-align:left">{{ titles(m.top_items) }}</td></tr>{% endfor %}</table>
+{% if communities %}<h2>Communities</h2>{{ charts.communities }}
+<p class="note">{{ communities|length }} communities of customers by behaviour (the number with the best
+silhouette of those tried: {{ silhouettes }}), each named by the categories that set it apart. Target one in a
+rule or export as its audience name.</p>
+<table><tr><th>community</th><th>audience</th><th>customers</th><th>revenue share</th><th>avg order</th>
+<th>top categories</th><th>top products</th></tr>
+{% for c in communities %}<tr><td>{{ c.name }}</td><td>{{ c.audience }}</td><td>{{ "{:,}".format(c.customers) }}</td>
+<td>{{ pct(c.revenue_share) }}</td><td>{{ money(c.average_order_value) }}</td>
+<td style="text-align:left">{{ c.top_categories[:3]|join(", ") }}</td>
+<td style="text-align:left">{{ titles(c.top_items) }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Days between first and second purchase</h2>{{ charts.intervals }}
 <p class="note">{{ "{:,}".format(s.key_moment.repeat_customers) }} customers with a second purchase, in
 {{ bin_days }}-day bins{% if cut %}; intervals over {{ cut }} days not shown{% endif %}. The dashed line is the key
@@ -124,10 +134,17 @@ def render_report(version: ModelVersion) -> str:
               "history": _history_chart(summary["stage_history"])}
     segments = [(name, summary["stages"][name]) for name in STAGES]
     segments += list(summary["live_segments"].items())
+    communities = version.profiles.communities
+    if communities:
+        charts["communities"] = Markup(bar_chart([c["name"] for c in communities], [c["revenue"] for c in communities],
+                                                 "Revenue by community", ",.0f"))
+    found = summary.get("communities", {})
+    silhouettes = ", ".join(f"k={k}: {v:.2f}" for k, v in found.get("silhouette", {}).items())
 
     def titles(items: list[str]) -> str:
         return "; ".join(str(version.catalog.get(item, {}).get("title") or item) for item in items[:3])
 
     return _ENV.from_string(PAGE).render(
         s=summary, version=version.version, charts=charts, segments=segments, bin_days=BIN_DAYS, cut=cut,
+        communities=communities, silhouettes=silhouettes,
         pct=_pct, money=_money, days=_days, params=_params, titles=titles)

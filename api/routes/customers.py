@@ -85,10 +85,9 @@ def segment_users(name: str) -> dict:
     A page may repeat or skip a customer who joined or left between two calls."""
     limit, cursor = query_limit(request.args), query_text(request.args, "cursor")
     served = served_model()
-    _profiles(served)
-    if name not in AUDIENCES:
-        raise APIError(404, "unknown_segment", f"no segment {name[:64]!r}; segments: {', '.join(AUDIENCES)}",
-                       "name")
+    names = _profiles(served).audiences()
+    if name not in names:
+        raise APIError(404, "unknown_segment", f"no segment {name[:64]!r}; segments: {', '.join(names)}", "name")
     live = events().segments.now(served)
     members = live_members(served, live, name)
     start = read_cursor(cursor, name, served.name)
@@ -121,6 +120,20 @@ def _new_customer_card(user_id: str, live: LiveMembership) -> dict:
     return {"user_id": user_id, "recency_days": 0 if orders else None, "orders": orders.orders if orders else 0,
             "spend": orders.spend if orders else 0.0, "p_buy_30d": None, "p_buy_90d": None,
             "predicted_value_12m": None}
+
+
+@bp.get("/v1/communities")
+def communities() -> dict:
+    """The communities training found: how many (and the criterion that chose that many), and each
+    one's name, audience name, size, revenue share, average order, top products and categories."""
+    served = served_model()
+    profiles = _profiles(served)
+    found = profiles.summary.get("communities") if profiles.communities else None
+    if found is None:
+        raise APIError(404, "no_communities", f"model version {served.name} has no communities: train it again")
+    groups = [_titled(served, group) for group in found["groups"]]
+    return {"k": found["k"], "criterion": found["criterion"], "silhouette": found["silhouette"],
+            "communities": groups, "model_version": served.name}
 
 
 @bp.get("/v1/report")

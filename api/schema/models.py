@@ -227,6 +227,12 @@ class Membership(BaseModel):
     category: str | None = None
 
 
+class CommunityRef(BaseModel):
+    id: int
+    name: str = Field(description="the categories that set the community apart")
+    audience: str = Field(description="its name as a rule audience or segment: community:<slug>")
+
+
 class Profile(BaseModel):
     user_id: str
     stage: Stage = Field(description="lifecycle stage, moved by purchases stored since training")
@@ -236,6 +242,7 @@ class Profile(BaseModel):
     predictions: Predictions  # type: ignore[valid-type]
     last_purchase: datetime | None
     browsing_interest: str | None = Field(description="category viewed repeatedly without buying")
+    community: CommunityRef | None = Field(description="the customer's community (null: none found)")
     favourite_categories: list[str]
     model_version: str
 
@@ -272,6 +279,32 @@ class Segments(BaseModel):
     model_version: str
 
 
+class Community(BaseModel):
+    id: int
+    name: str
+    slug: str
+    audience: str = Field(description="community:<slug>, for rule audiences, segment listings and exports")
+    customers: Count
+    customer_share: float | None = None
+    revenue: float
+    revenue_share: float | None = None
+    orders: Count
+    average_order_value: float | None = None
+    value_per_customer: float | None = None
+    predicted_value_12m: float | None = None
+    predicted_value_12m_total: float | None = None
+    top_items: list[TopItem] = Field(description="most bought by its members")
+    top_categories: list[str] = Field(description="the categories its members interact with most distinctively")
+
+
+class Communities(BaseModel):
+    k: int = Field(description="how many communities: the k with the best silhouette")
+    criterion: str
+    silhouette: dict[str, float] = Field(description="mean silhouette per k tried")
+    communities: list[Community]
+    model_version: str
+
+
 class CustomerCard(BaseModel):
     user_id: str
     stage: Stage
@@ -298,4 +331,4 @@ class SegmentUsers(BaseModel):
 
 REQUESTS = (SessionRequest, CartRequest, BatchRequest)
 ANSWERS = (Error, ListAnswer, BoughtTogetherAnswer, SimilarUsers, BatchLine, Health, Ready, ModelInfo, ReloadAnswer,
-           Profile, Segments, SegmentUsers)
+           Profile, Segments, SegmentUsers, Communities)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from recommender.communities import COMMUNITY_PATTERN
 from recommender.profiles import AUDIENCES
 from recommender.rules import PLACEMENT_PATTERN
 
@@ -44,8 +45,9 @@ PARAMETERS: dict[str, dict] = {
     "visitor_id": {"name": "visitor_id", "in": "path", "required": True, "description": "the widget's first-party "
                    "visitor id", "schema": string(minLength=1)},
     "item_id": {"name": "item_id", "in": "path", "required": True, "schema": string(minLength=1)},
-    "segment": {"name": "name", "in": "path", "required": True, "description": "a lifecycle stage or live segment",
-                "schema": string(enum=list(AUDIENCES))},
+    "segment": {"name": "name", "in": "path", "required": True, "description": "a lifecycle stage, live segment "
+                "or community (community:<slug>, see /v1/communities)",
+                "schema": {"anyOf": [string(enum=list(AUDIENCES)), string(pattern=COMMUNITY_PATTERN)]}},
     "limit": {"name": "limit", "in": "query", "description": f"page size, 1 to {v.MAX_LIMIT:,}",
               "schema": {"type": "integer", "minimum": 1, "maximum": v.MAX_LIMIT, "default": v.DEFAULT_LIMIT}},
     "cursor": {"name": "cursor", "in": "query", "description": "next_cursor of the previous page",
@@ -81,7 +83,7 @@ PATHS: dict[str, dict] = {
     "/v1/events": {"post": EVENTS},
     "/v1/visitors/{visitor_id}/recommendations": {"get": op(
         "Picks for a visitor from their session's stored events (and their customer's history once logged in)",
-        "visitors", LIST, ("visitor_id", "n", "placement", "exclude_purchased", "debug"), (400, 503),
+        "visitors", LIST, ("visitor_id", "n", "placement", "exclude_purchased", "debug"), READ_ERRORS,
         operation_id="visitorRecommendations")},
     "/v1/users/{user_id}": {"delete": erasure("user", "user_id")},
     "/v1/visitors/{visitor_id}": {"delete": erasure("visitor", "visitor_id")},
@@ -120,6 +122,10 @@ PATHS: dict[str, dict] = {
         response("segments, store figures and the key moment", ref("Segments")), (), (404, 503),
         operation_id="segments")},
     "/v1/segments/{name}/users": {"get": SEGMENT_USERS},
+    "/v1/communities": {"get": op(
+        "Customer communities by behaviour: how many, each one's name, size, revenue share, top products and "
+        "categories", "customers", response("the communities", ref("Communities")), (), (404, 503),
+        operation_id="communities")},
     "/v1/report": {"get": op(
         "The lifecycle report: revenue by stage, repurchase intervals, cohorts, stage sizes (HTML, inline SVG)",
         "customers", response("HTML page", string(), "text/html"), (), (404, 503), operation_id="report")},

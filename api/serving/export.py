@@ -29,7 +29,6 @@ from tqdm import tqdm
 
 from recommender.engine import Reranker
 from recommender.live_segments import LiveMembership
-from recommender.profiles import AUDIENCES
 from bundle import load_artifacts
 from bundle.publish import read_current
 
@@ -88,8 +87,8 @@ def segment_user_ids(served: Served, name: str, membership: LiveMembership) -> l
     profiles = served.version.profiles
     if profiles is None:
         raise ValueError(f"model version {served.name} has no customer profiles: train it again")
-    if name not in AUDIENCES:
-        raise ValueError(f"--segment must be one of {', '.join(AUDIENCES)}, got {name!r}")
+    if name not in profiles.audiences():
+        raise ValueError(f"--segment must be one of {', '.join(profiles.audiences())}, got {name!r}")
     return [m.user_id for m in membership.members(name)
             if served.engine.knows_user(m.user_id) or profiles.index_of(m.user_id) < 0]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import FieldError
 from ..objectives import OBJECTIVES
-from .audiences import known_audiences
+from .audiences import is_audience, known_audiences
 from .conditions import Condition, condition_to_dict, parse_condition
 
 ACTIONS = ("exclude", "include_only", "boost", "bury", "pin")
@@ -212,8 +212,9 @@ def _placements(value: Any) -> tuple[str, ...]:
 def _audience(value: Any, any_name: bool) -> str | None:
     if any_name and (value is None or isinstance(value, str)):
         return value
-    if value is not None and value not in known_audiences():
-        raise FieldError("audience", f"must be one of {', '.join(known_audiences())} or null, got {str(value)[:64]!r}")
+    if value is not None and not (isinstance(value, str) and is_audience(value)):
+        raise FieldError("audience", f"must be one of {', '.join(known_audiences())}, community:<name> or null, "
+                         f"got {str(value)[:64]!r}")
     return value
 
 

@@ -61,7 +61,7 @@ def test_paging_visits_every_member_once_best_first(client):
     assert total > 7 and first["next_cursor"] is None
     users, pages = _walk(client, "active", 7)
     assert users == [card["user_id"] for card in first["users"]] and pages == -(-total // 7)
-    values = [card["predicted_value_12m"] for card in first["users"]]
+    values = [card["predicted_value_12m"] for card in first["users"] if card["since"] is None]  # training's
     assert values == sorted(values, reverse=True)
     assert {card["stage"] for card in first["users"]} == {"active"}
 
@@ -87,8 +87,8 @@ def test_report_page_has_its_charts(client):
     response = client.get("/v1/report")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and response.mimetype == "text/html"
-    assert html.count("<svg") == 4 and "<script" not in html and "http" not in html.replace("http://www.w3.org", "")
-    for title in ("Revenue by stage", "Days between first and second purchase", "Cohort retention",
+    assert html.count("<svg") == 5 and "<script" not in html and "http" not in html.replace("http://www.w3.org", "")
+    for title in ("Revenue by stage", "Revenue by community", "Days between first and second purchase", "Cohort retention",
                   "Customers per stage", "key moment: day"):
         assert title in html
 
@@ -125,7 +125,7 @@ def test_export_an_unknown_segment_fails(models_dir, tmp_path, capsys):
 def test_report_command_writes_the_page(models_dir, tmp_path, capsys):
     out = tmp_path / "report.html"
     assert main(["report", "--models-dir", str(models_dir), "--out", str(out)]) == 0
-    assert out.read_text(encoding="utf-8").count("<svg") == 4 and "wrote the customer report" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8").count("<svg") == 5 and "wrote the customer report" in capsys.readouterr().out
     assert main(["report", "--models-dir", str(tmp_path / "empty"), "--out", str(out)]) == 2
 
 
