@@ -6,8 +6,8 @@ schemas, invalid input rejected, valid input accepted, 405 for undocumented meth
 cannot parse NDJSON, so batch lines are checked here against the documented ``BatchLine``.
 
 The schema is read from ``/openapi.json`` of an app built at import time (the document does not
-depend on the model), and the requests go to an app of this module over the session's trained demo model, with a data
-folder of its own (the events and rules it generates reach no other test).
+depend on the model), and the requests go to this module's app over the session's trained demo
+model, with a data folder of its own (the events and rules it generates reach no other test).
 Schemathesis' lazy ``from_fixture`` loader would avoid that, but it does not run under pytest 9.
 """
 from __future__ import annotations
