@@ -46,6 +46,8 @@ run: train $(ADMIN_TOKEN_FILE)
 	@echo "  curl -s 'http://localhost:$(PORT)/v1/popular?n=5&trending=true'"
 	@echo "  curl -s -X POST http://localhost:$(PORT)/v1/recommendations -H 'Content-Type: application/json' -d '{\"session\": [{\"item_id\": \"p00001\", \"event\": \"view\"}], \"n\": 5}'"
 	@echo "  curl -s -X POST http://localhost:$(PORT)/v1/cart/complements -H 'Content-Type: application/json' -d '{\"items\": [\"p00001\"], \"n\": 5}'"
+	@echo "  curl -s -X POST http://localhost:$(PORT)/v1/events -H 'Content-Type: application/json' -d '{\"type\": \"view\", \"item_id\": \"p00001\", \"visitor_id\": \"me\"}'"
+	@echo "  curl -s 'http://localhost:$(PORT)/v1/visitors/me/recommendations?n=5'"
 	@echo "  API docs: http://localhost:$(PORT)/docs"
 	@echo "  Demo store with the widget: http://localhost:$(PORT)/demo/store"
 	@echo "  Console: http://localhost:$(PORT)/console (admin token: $${VITRINE_ADMIN_TOKEN:-$$(cat $(ADMIN_TOKEN_FILE))})"
