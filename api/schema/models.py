@@ -252,11 +252,10 @@ class TopItem(BaseModel):
     title: str
 
 
-class SegmentMetrics(BaseModel):
-    name: Literal[AUDIENCES]  # type: ignore[valid-type]
-    kind: Literal["stage", "live"]
-    customers: Count = Field(description="at training time")
-    customers_now: Count = Field(description="now, with the events stored since training")
+class GroupMetrics(BaseModel):
+    """What a group of customers is worth, at training time."""
+
+    customers: Count
     customer_share: float | None = None
     revenue: float
     revenue_share: float | None = None
@@ -265,8 +264,14 @@ class SegmentMetrics(BaseModel):
     value_per_customer: float | None = None
     predicted_value_12m: float | None = None
     predicted_value_12m_total: float | None = None
-    top_items: list[TopItem]
+    top_items: list[TopItem] = Field(description="most bought by its members")
     top_categories: list[str]
+
+
+class SegmentMetrics(GroupMetrics):
+    name: Literal[AUDIENCES]  # type: ignore[valid-type]
+    kind: Literal["stage", "live"]
+    customers_now: Count = Field(description="now, with the events stored since training")
 
 
 class Segments(BaseModel):
@@ -279,21 +284,11 @@ class Segments(BaseModel):
     model_version: str
 
 
-class Community(BaseModel):
+class Community(GroupMetrics):
     id: int
-    name: str
+    name: str = Field(description="the categories that set it apart")
     slug: str
     audience: str = Field(description="community:<slug>, for rule audiences, segment listings and exports")
-    customers: Count
-    customer_share: float | None = None
-    revenue: float
-    revenue_share: float | None = None
-    orders: Count
-    average_order_value: float | None = None
-    value_per_customer: float | None = None
-    predicted_value_12m: float | None = None
-    predicted_value_12m_total: float | None = None
-    top_items: list[TopItem] = Field(description="most bought by its members")
     top_categories: list[str] = Field(description="the categories its members interact with most distinctively")
 
 

@@ -53,6 +53,12 @@ def client(shared_app):
 
 
 @pytest.fixture
+def private_app(models_dir: Path, tmp_path: Path):
+    """An app over the shared models with a data folder (rules, events) of its own."""
+    return make_app(models_dir, DATA_DIR=str(tmp_path / "data"))
+
+
+@pytest.fixture
 def own_models(models_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the models folder that a test may publish into or break."""
     return Path(shutil.copytree(models_dir, tmp_path / "models"))

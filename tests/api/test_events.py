@@ -9,13 +9,8 @@ from .conftest import make_app
 
 
 @pytest.fixture
-def app(models_dir, tmp_path):
-    return make_app(models_dir, DATA_DIR=str(tmp_path / "data"))
-
-
-@pytest.fixture
-def api(app):
-    return app.test_client()
+def api(private_app):
+    return private_app.test_client()
 
 
 def stored(app) -> int:
@@ -28,7 +23,7 @@ def items_of(store, category: str, n: int) -> list[str]:
     return store.catalog.loc[store.catalog.category == category, "item_id"].tolist()[:n]
 
 
-def test_one_event_an_array_and_ndjson_are_stored(api, app, store):
+def test_one_event_an_array_and_ndjson_are_stored(api, private_app, store):
     item = store.catalog.item_id[0]
     assert api.post("/v1/events", json={"type": "view", "item_id": item, "visitor_id": "v1"}).status_code == 201
     answer = api.post("/v1/events", json=[{"type": "view", "item_id": item, "visitor_id": "v1", "event_id": f"e{i}"}
@@ -36,14 +31,14 @@ def test_one_event_an_array_and_ndjson_are_stored(api, app, store):
     assert answer.status_code == 201 and answer.json == {"stored": 3, "duplicates": 0, "unknown_items": 0}
     lines = "\n".join(json.dumps({"type": "cart", "item_id": item, "visitor_id": "v2"}) for _ in range(2))
     assert api.post("/v1/events", data=lines, content_type="application/x-ndjson").json["stored"] == 2
-    assert stored(app) == 6
+    assert stored(private_app) == 6
 
 
-def test_a_retried_event_is_stored_once_and_unknown_items_are_counted(api, app):
+def test_a_retried_event_is_stored_once_and_unknown_items_are_counted(api, private_app):
     body = [{"type": "view", "item_id": "brand-new-product", "visitor_id": "v1", "event_id": "same"}]
     assert api.post("/v1/events", json=body).json == {"stored": 1, "duplicates": 0, "unknown_items": 1}
     assert api.post("/v1/events", json=body).json == {"stored": 0, "duplicates": 1, "unknown_items": 1}
-    assert stored(app) == 1
+    assert stored(private_app) == 1
 
 
 @pytest.mark.parametrize("bad, field", [
@@ -55,11 +50,11 @@ def test_a_retried_event_is_stored_once_and_unknown_items_are_counted(api, app):
     ({"quantity": -1}, "[1].quantity"),
     ({"item_id": ""}, "[1].item_id"),
 ])
-def test_a_bad_event_names_its_index_and_field_and_nothing_is_stored(api, app, bad, field):
+def test_a_bad_event_names_its_index_and_field_and_nothing_is_stored(api, private_app, bad, field):
     good = {"type": "view", "item_id": "p00001", "visitor_id": "v1"}
     answer = api.post("/v1/events", json=[good, {**good, **bad}])
     assert answer.status_code == 400 and answer.json["error"]["field"] == field, answer.json
-    assert stored(app) == 0
+    assert stored(private_app) == 0
 
 
 def test_limits_of_a_request(api):
@@ -124,11 +119,11 @@ def test_after_login_the_visitors_events_join_the_customer(api, store):
     assert api.get("/v1/visitors/v8/recommendations?n=5").json["items"] == folded["items"]
 
 
-def test_a_remove_from_cart_takes_the_item_out_of_the_session(app, api):
+def test_a_remove_from_cart_takes_the_item_out_of_the_session(private_app, api):
     from api.events import KEY
 
     api.post("/v1/events", json=[{"type": "cart", "item_id": "p00003", "visitor_id": "v9"},
                                  {"type": "remove_from_cart", "item_id": "p00003", "visitor_id": "v9"},
                                  {"type": "view", "item_id": "p00004", "visitor_id": "v9"}])
-    session = app.extensions[KEY].session("v9")
+    session = private_app.extensions[KEY].session("v9")
     assert [(e.item_id, e.event) for e in session] == [("p00004", "view")]

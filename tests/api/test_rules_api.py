@@ -14,13 +14,8 @@ ACME = {"field": "brand", "op": "eq", "value": "Acme"}
 
 
 @pytest.fixture
-def app(models_dir, tmp_path):
-    return make_app(models_dir, DATA_DIR=str(tmp_path / "data"))
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def client(private_app):
+    return private_app.test_client()
 
 
 def create(client, **rule) -> dict:
