@@ -184,14 +184,20 @@ class EventStore:
         """``(item_id, type, at)`` of a person's session events since ``since``, oldest first: the
         visitor's own, and the customer's (the one named, or the one the visitor logged in as).
 
-        Asked on every personalized request, so it is one prepared statement (building it with
-        SQLAlchemy's expression language cost more than the rest of a stored-list answer)."""
-        with self.engine.connect() as connection:
-            sql = _recent_sql(connection.dialect.paramstyle, visitor_id is not None, user_id is not None)
-            who = [value for value in (visitor_id, user_id) if value is not None]
-            if user_id is None:
-                who.append(visitor_id)  # the customer the visitor logged in as
-            rows = connection.exec_driver_sql(sql, (*who, since, limit)).all()
+        Asked on every personalized request, so it is one prepared statement on a pooled driver
+        connection (through SQLAlchemy's expression language it cost 0.65 ms a request)."""
+        sql = _recent_sql(self.engine.dialect.paramstyle, visitor_id is not None, user_id is not None)
+        who = [value for value in (visitor_id, user_id) if value is not None]
+        if user_id is None:
+            who.append(visitor_id)  # the customer the visitor logged in as
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, (*who, since, limit))
+            rows = cursor.fetchall()
+            cursor.close()
+        finally:
+            connection.close()
         return [tuple(row) for row in reversed(rows)]
 
     def user_of(self, visitor_id: str) -> str | None:
