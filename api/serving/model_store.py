@@ -161,7 +161,8 @@ class ModelStore:
             log.exception("model version %s failed its warm-up queries", folder.name)
             raise self._refuse(folder.name, f"{folder}: failed its warm-up queries: {exc!r}") from exc
         previous = self._served.name if self._served else None
-        self._served, self._seen, self.refused = served, folder.name, None
+        # The refusal is cleared before the swap: a reader that sees the new version never sees it refused.
+        self.refused, self._seen, self._served = None, folder.name, served
         log.info("serving model version %s (was %s), loaded in %.2fs", served.name, previous,
                  time.perf_counter() - started)
         self._on_reload("loaded")
