@@ -123,6 +123,7 @@ class LiveMembership:
         self.evidence = evidence
         self.first_time_days = first_time_days
         self._live: dict[str, dict[str, Member]] = {name: {} for name in (*LIVE_SEGMENTS, "first_time", "active")}
+        self._taken: dict[str, set[str]] = {}
         for member in self._store_members():
             self._live[member.segment].setdefault(member.user_id, member)
 
@@ -158,33 +159,52 @@ class LiveMembership:
         """Segment or stage ``name``: stored-event members (newest first), then training's (highest
         predicted value first) that are still in it."""
         live = sorted(self._live.get(name, {}).values(), key=lambda m: (-(m.since or 0.0), m.user_id))
-        taken = {member.user_id for member in live}
-        trained = []
-        if self.profiles is not None:
-            for index in self.profiles.members(name):
-                user = str(self.profiles.user_ids[index])
-                if user in taken:
-                    continue
-                if name in LIVE_SEGMENTS:
-                    member = self._trained_member(name, user)
-                elif name not in STAGES or self.stage_of(user) == name:  # a community, or a stage still held
-                    member = Member(user, name, None, self._trained_why())
-                else:
-                    member = None
-                if member is not None:
-                    trained.append(member)
+        why = self._trained_why()
+        trained = [Member(str(self.profiles.user_ids[index]), name, None, why,
+                          self._browsed(index) if name == "browsing_interest" else None)
+                   for index in self._still_trained(name)]
         return live + trained
+
+    def count(self, name: str) -> int:
+        """How many ``members(name)`` there are, without listing them."""
+        return len(self._live.get(name, {})) + len(self._still_trained(name))
+
+    def _still_trained(self, name: str) -> np.ndarray:
+        """Training's members of ``name`` (user indices, best first) that no stored event took out
+        and that the stored events do not already list."""
+        if self.profiles is None:
+            return np.array([], dtype=np.int64)
+        indices = self.profiles.members(name)
+        gone = set(self._live.get(name, {})) | self._taken_out(name)
+        if not gone:
+            return indices
+        return indices[~np.isin(self.profiles.user_ids[indices], np.array(sorted(gone), dtype=object))]
+
+    def _taken_out(self, name: str) -> set[str]:
+        """Customers whose stored events took them out of training's ``name`` (worked out once)."""
+        if name not in self._taken:
+            self._taken[name] = self._find_taken_out(name)
+        return self._taken[name]
+
+    def _find_taken_out(self, name: str) -> set[str]:
+        if name == "cart_abandoner":
+            return set(self.evidence.orders)
+        if name == "browsing_interest":
+            return {user for user, orders in self.evidence.orders.items()
+                    if self._index(user) >= 0 and self._browsed(self._index(user)) in orders.categories}
+        if name in STAGES:
+            return set(self._live["first_time"]) | set(self._live["active"])
+        return set()  # communities: behaviour, not a state the events change
+
+    def _browsed(self, index: int) -> str | None:
+        category = int(self.profiles.arrays["browsing_category"][index])
+        return None if category == NO_CATEGORY else str(self.profiles.category_names[category])
 
     def _trained_member(self, name: str, user_id: str) -> Member | None:
         index = self._index(user_id)
-        if index < 0 or name not in self.profiles.segments_of(user_id)[1:]:
+        if index < 0 or name not in self.profiles.segments_of(user_id)[1:] or user_id in self._taken_out(name):
             return None
-        category = None
-        if name == "browsing_interest":
-            category = str(self.profiles.category_names[int(self.profiles.arrays["browsing_category"][index])])
-        orders = self.evidence.orders.get(user_id)
-        if orders is not None and (name == "cart_abandoner" or category in orders.categories):
-            return None
+        category = self._browsed(index) if name == "browsing_interest" else None
         return Member(user_id, name, None, self._trained_why(), category)
 
     def _store_members(self) -> Iterator[Member]:

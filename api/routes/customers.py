@@ -66,8 +66,8 @@ def segments() -> dict:
     served = served_model()
     summary = _profiles(served).summary
     live = events().segments.now(served)
-    erased = rules_cache().erased_users(served)
-    now = {name: sum(m.user_id not in erased for m in live.members(name)) for name in AUDIENCES}
+    erased = [live.segments_of(user) for user in rules_cache().erased_users(served)]
+    now = {name: live.count(name) - sum(name in segments for segments in erased) for name in AUDIENCES}
     listed = [{"name": name, "kind": "stage", **_titled(served, summary["stages"][name]), "customers_now": now[name]}
               for name in STAGES]
     listed += [{"name": name, "kind": "live", **_titled(served, metrics), "customers_now": now[name]}
