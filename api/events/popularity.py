@@ -42,14 +42,25 @@ class LivePopularity:
         return engine.with_recent_purchases(items, ages, elapsed) if len(items) else engine
 
     def _current(self, served: Served) -> tuple[str, float, np.ndarray, np.ndarray, float]:
+        """The counts for ``served``: only the first ask for a version waits for the store; after
+        that stale counts are used while a background thread reads the next."""
         counts = self._counts
-        if counts is not None and counts[0] == served.name and time.monotonic() < counts[1] + self.interval:
+        if counts is None or counts[0] != served.name or self.interval == 0:  # 0: always as of now
+            with self._lock:
+                counts = self._counts
+                if counts is None or counts[0] != served.name or self.interval == 0:
+                    counts = self._counts = (served.name, time.monotonic(), *self._read(served))
             return counts
-        with self._lock:
-            counts = self._counts
-            if counts is None or counts[0] != served.name or time.monotonic() >= counts[1] + self.interval:
-                counts = self._counts = (served.name, time.monotonic(), *self._read(served))
+        if time.monotonic() >= counts[1] + self.interval and self._lock.acquire(blocking=False):
+            threading.Thread(target=self._refresh_and_release, args=(served,), name="vitrine-popularity",
+                             daemon=True).start()
         return counts
+
+    def _refresh_and_release(self, served: Served) -> None:
+        try:
+            self._counts = (served.name, time.monotonic(), *self._read(served))
+        finally:
+            self._lock.release()
 
     def _read(self, served: Served) -> tuple[np.ndarray, np.ndarray, float]:
         data_end, now = served.manifest_time("data_end"), time.time()

@@ -49,19 +49,30 @@ class LiveSegments:
         return LiveMembership(served.version.profiles, evidence, first_time_days)
 
     def recent(self, served: Served) -> LiveMembership:
-        """Membership at most ``interval`` seconds old (one worker thread refreshes it)."""
+        """Membership at most about ``interval`` seconds old. Only the first ask for a version waits
+        for the store; after that a stale answer is served while a background thread reads the next."""
         cached = self._cached
-        if cached is not None and cached[0] == served.name and time.monotonic() < cached[1]:
-            return cached[2]
-        if not self._lock.acquire(blocking=cached is None or cached[0] != served.name):
-            return cached[2]  # someone is refreshing: answer from the previous one meanwhile
+        if cached is None or cached[0] != served.name or self.interval == 0:  # 0: always as of now
+            with self._lock:
+                return self._refresh(served)
+        if time.monotonic() >= cached[1] and self._lock.acquire(blocking=False):
+            threading.Thread(target=self._refresh_and_release, args=(served,), name="vitrine-live-segments",
+                             daemon=True).start()
+        return cached[2]
+
+    def _refresh_and_release(self, served: Served) -> None:
+        try:
+            self._refresh(served)
+        finally:
+            self._lock.release()
+
+    def _refresh(self, served: Served) -> LiveMembership:
+        cached = self._cached
         try:
             membership = self.now(served)
         except SQLAlchemyError as exc:
             log.warning("cannot read live segments from the event store (%s); the last ones keep applying", exc)
             membership = cached[2] if cached and cached[0] == served.name else self.trained(served)
-        finally:
-            self._lock.release()
         self._cached = (served.name, time.monotonic() + self.interval, membership)
         return membership
 
