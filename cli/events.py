@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-SECONDS_PER_DAY = 86_400.0
+from recommender.customers import SECONDS_PER_DAY
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

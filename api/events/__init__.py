@@ -19,6 +19,7 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
+from recommender.customers import SECONDS_PER_DAY
 from recommender.engine import SessionEvent
 
 from api.errors import APIError
@@ -29,7 +30,6 @@ from api.events.writer import GroupCommit
 from api.rules.cache import KEY as RULES_KEY, rules_cache
 
 KEY = "vitrine_events"
-SECONDS_PER_DAY = 86_400.0
 
 
 class Events:

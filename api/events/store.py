@@ -273,9 +273,14 @@ def _values(row: dict) -> tuple:
     return tuple(values)
 
 
+def _placeholder(paramstyle: str) -> str:
+    """The driver's parameter mark: SQLite's ``?`` or psycopg's ``%s``."""
+    return "?" if paramstyle == "qmark" else "%s"
+
+
 @lru_cache(maxsize=8)
 def _recent_sql(paramstyle: str, visitor: bool, user: bool) -> str:
-    mark = "?" if paramstyle == "qmark" else "%s"
+    mark = _placeholder(paramstyle)
     if visitor and user:
         who = f"(visitor_id = {mark} OR user_id = {mark})"
     elif visitor:
@@ -288,7 +293,7 @@ def _recent_sql(paramstyle: str, visitor: bool, user: bool) -> str:
 
 
 def _insert_sql(connection: Connection) -> str:
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = _placeholder(connection.dialect.paramstyle)
     values = [f"COALESCE({mark}, (SELECT user_id FROM identities WHERE visitor_id = {mark}))" if name == "user_id"
               else mark for name in INSERT_COLUMNS]
     return (f"INSERT INTO events ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join(values)}) "
