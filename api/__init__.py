@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from api.docs import bp as docs_bp
     from api.errors import register_error_handlers
     from api.events import install_events
+    from api.experiments import install_experiments
     from api.extension import KEY, Vitrine
     from api.json_provider import OrjsonProvider
     from api.metrics import init_metrics
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[KEY] = Vitrine(store, metrics, app.config["ADMIN_TOKEN"])
     install_rules(app)
     install_events(app)
+    install_experiments(app)
     try:
         store.reload()
     except ReloadRefused as exc:

@@ -45,6 +45,9 @@ VITRINE_LIVE_REFRESH_INTERVAL ``5.0``          seconds a worker reuses live segm
                                                audiences) before asking the event store again
 VITRINE_FRESHNESS_INTERVAL ``30.0``            seconds between two counts of the purchases stored
                                                since training, for the popular and trending lists
+VITRINE_ATTRIBUTION_WINDOW_HOURS ``24``        an add-to-cart or purchase this soon after a click
+                                               on the same item counts for the click's placement
+                                               and variant (last click wins)
 ========================  ===================  ==================================================
 """
 from __future__ import annotations
@@ -84,6 +87,7 @@ DEFAULTS: dict[str, Any] = {
     "CART_ABANDON_HOURS": 24.0,
     "LIVE_REFRESH_INTERVAL": 5.0,
     "FRESHNESS_INTERVAL": 30.0,
+    "ATTRIBUTION_WINDOW_HOURS": 24.0,
 }
 _POSITIVE_INTS = ("PORT", "WORKERS", "THREADS", "TIMEOUT", "MAX_CONTENT_LENGTH")
 
@@ -96,7 +100,8 @@ def load_settings(config: Config, overrides: Mapping[str, Any] | None = None) ->
     for key in _POSITIVE_INTS:
         config[key] = _positive_int(key, config[key])
     for key in ("RELOAD_INTERVAL", "RULES_REFRESH_INTERVAL", "READ_TIMEOUT", "SESSION_MINUTES", "EVENTS_RETENTION_DAYS",
-                "CART_ABANDON_MINUTES", "CART_ABANDON_HOURS", "LIVE_REFRESH_INTERVAL", "FRESHNESS_INTERVAL"):
+                "CART_ABANDON_MINUTES", "CART_ABANDON_HOURS", "LIVE_REFRESH_INTERVAL", "FRESHNESS_INTERVAL",
+                "ATTRIBUTION_WINDOW_HOURS"):
         config[key] = _non_negative_float(key, config[key])
     for key in ("MODELS_DIR", "ADMIN_TOKEN", "HOST", "LOG_LEVEL", "DATA_DIR", "SECRET_KEY", "DATABASE_URL",
                 "EVENTS_VISITOR_LIMIT", "EVENTS_ORIGIN_LIMIT", "RATELIMIT_STORAGE_URI"):

@@ -103,7 +103,7 @@ class EventStore:
             event.listen(self.writer, "connect", _writer_pragmas)
 
     @contextmanager
-    def _write_turn(self) -> Iterator[None]:
+    def write_turn(self) -> Iterator[None]:
         """Processes writing events to one SQLite file take turns on a lock file first: a blocked
         ``flock`` wakes the moment the holder lets go, where SQLite's busy handler sleeps 1, 2, 5 ms
         and more between tries. (SQLite's own lock still guards the data; this only saves the sleeps.)"""
@@ -149,7 +149,7 @@ class EventStore:
 
         One prepared ``INSERT`` per request fills in the customer of a linked visitor and skips an
         ``event_id`` already stored, so the write lock is held for little more than the rows' write."""
-        with self._write_turn(), self.writer.begin() as connection:
+        with self.write_turn(), self.writer.begin() as connection:
             _link_visitors(connection, [row for batch in batches for row in batch])
             sql = _insert_sql(connection)
             results = []
@@ -250,7 +250,7 @@ def _link_visitors(connection: Connection, rows: list[dict]) -> None:
     if not links:
         return
     now = time.time()
-    statement = _dialect(connection).insert(IDENTITIES)
+    statement = dialect_module(connection).insert(IDENTITIES)
     statement = statement.on_conflict_do_update(
         index_elements=["visitor_id"], set_={"user_id": statement.excluded.user_id, "linked_at": now})
     connection.execute(statement, [{"visitor_id": v, "user_id": u, "linked_at": now} for v, u in links.items()])
@@ -300,7 +300,7 @@ def _insert_sql(connection: Connection) -> str:
             "ON CONFLICT (event_id) DO NOTHING")
 
 
-def _dialect(connection: Connection):
+def dialect_module(connection: Connection):
     name = connection.dialect.name
     if name == "sqlite":
         return sqlite

@@ -6,9 +6,9 @@ from flask import Blueprint, request
 from api.serving.answers import listing
 from api.extension import served_model, vitrine
 from api.rules.notes import with_rule_notes
-from api.rules.cache import rules_cache
+from api.experiments import answering_engine
 from api.schema.models import CartRequest
-from api.schema.validation import parse_body, query_bool
+from api.schema.validation import parse_body, query_bool, query_text
 
 bp = Blueprint("cart", __name__, url_prefix="/v1/cart")
 
@@ -19,8 +19,8 @@ def complements() -> dict:
     asked = parse_body(CartRequest)
     debug = query_bool(request.args, "debug", False)
     served = served_model()
-    engine = rules_cache().engine(served)
+    engine, assigned = answering_engine(served, asked.placement, query_text(request.args, "visitor_id"))
     answer = engine.cart_complements(asked.items, asked.n, asked.placement)
     vitrine().metrics.count_fallbacks([answer.strategy])
-    body = listing(served, answer)
+    body = listing(served, answer, assigned=assigned)
     return with_rule_notes(body, engine, asked.placement) if debug else body

@@ -10,8 +10,9 @@ from api.errors import APIError
 from api.extension import served_model
 from api.serving.model_store import Served
 from api.rules.notes import with_rule_notes
+from api.experiments import answering_engine
 from api.rules.cache import rules_cache
-from api.schema.validation import query_bool, query_n, query_placement
+from api.schema.validation import query_bool, query_n, query_placement, query_text
 
 bp = Blueprint("items", __name__, url_prefix="/v1/items")
 
@@ -30,8 +31,8 @@ def related(item_id: str) -> dict:
     debug = query_bool(request.args, "debug", False)
     served = served_model()
     _check_item(served, item_id)
-    engine = rules_cache().engine(served)
-    body = listing(served, engine.related_items(item_id, n, placement))
+    engine, assigned = answering_engine(served, placement, query_text(request.args, "visitor_id"))
+    body = listing(served, engine.related_items(item_id, n, placement), assigned=assigned)
     return with_rule_notes(body, engine, placement) if debug else body
 
 

@@ -6,9 +6,9 @@ from flask import Blueprint, request
 from api.serving.answers import listing
 from api.extension import served_model, vitrine
 from api.rules.notes import with_rule_notes
-from api.rules.cache import rules_cache
+from api.experiments import answering_engine
 from api.schema.models import SessionRequest
-from api.schema.validation import parse_body, query_bool
+from api.schema.validation import parse_body, query_bool, query_text
 
 bp = Blueprint("sessions", __name__, url_prefix="/v1/recommendations")
 
@@ -19,9 +19,10 @@ def recommend_session() -> dict:
     asked = parse_body(SessionRequest)
     debug = query_bool(request.args, "debug", False)
     served = served_model()
-    engine = rules_cache().engine(served)
+    unit = query_text(request.args, "visitor_id") or asked.user_id
+    engine, assigned = answering_engine(served, asked.placement, unit)
     answer = engine.recommend_session(asked.engine_events(), asked.user_id, asked.n, asked.exclude_purchased,
                                       asked.placement)
     vitrine().metrics.count_fallbacks([answer.strategy])
-    body = listing(served, answer)
+    body = listing(served, answer, assigned=assigned)
     return with_rule_notes(body, engine, asked.placement, asked.user_id) if debug else body

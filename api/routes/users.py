@@ -6,6 +6,7 @@ from flask import Blueprint, request
 from api.serving.answers import listing
 from api.errors import APIError
 from api.events import events
+from api.experiments import answering_engine
 from api.extension import served_model, vitrine
 from api.rules.notes import with_rule_notes
 from api.rules.cache import rules_cache
@@ -22,12 +23,12 @@ def recommendations(user_id: str) -> dict:
     exclude_purchased = query_bool(request.args, "exclude_purchased", True)
     debug = query_bool(request.args, "debug", False)
     served = served_model()
-    engine = rules_cache().engine(served)
+    engine, assigned = answering_engine(served, placement, user_id)
     session = events().session(user_id=user_id)
     answer = (engine.recommend_session(session, user_id, n, exclude_purchased, placement) if session
               else engine.recommend_user(user_id, n, exclude_purchased, placement))
     vitrine().metrics.count_fallbacks([answer.strategy])
-    body = listing(served, answer)
+    body = listing(served, answer, assigned=assigned)
     return with_rule_notes(body, engine, placement, user_id) if debug else body
 
 

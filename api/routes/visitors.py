@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from api.events import events
+from api.experiments import answering_engine
 from api.extension import served_model, vitrine
-from api.rules.cache import rules_cache
 from api.rules.notes import with_rule_notes
 from api.schema.validation import query_bool, query_n, query_placement
 from api.serving.answers import listing
@@ -21,10 +21,10 @@ def recommendations(visitor_id: str) -> dict:
     exclude_purchased = query_bool(request.args, "exclude_purchased", True)
     debug = query_bool(request.args, "debug", False)
     served = served_model()
-    engine = rules_cache().engine(served)
+    engine, assigned = answering_engine(served, placement, visitor_id)
     live = events()
     user_id = live.store.user_of(visitor_id)
     answer = engine.recommend_session(live.session(visitor_id, user_id), user_id, n, exclude_purchased, placement)
     vitrine().metrics.count_fallbacks([answer.strategy])
-    body = listing(served, answer)
+    body = listing(served, answer, assigned=assigned)
     return with_rule_notes(body, engine, placement, user_id) if debug else body

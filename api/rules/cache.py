@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from recommender.engine import RecommendationEngine
 from recommender.errors import FieldError
+from recommender.experiments import Assigned, RunningExperiment, running_experiment
 from recommender.rules import CANONICAL_KINDS, ItemTable, RuleBook, RuleReranker, parse_rule, parse_settings
 from recommender.rules.items import value_kind
 
@@ -44,6 +45,7 @@ class RulesCache:
         self.book = RuleBook()
         self.items: dict[str, dict] = {}
         self.erased: dict[str, float] = {}
+        self.experiments: dict[str, RunningExperiment] = {}  # placement -> its running experiment
         self.audiences: Callable[[Served], Callable[[str | None], Iterable[str]]] | None = None
         self.popularity: "LivePopularity | None" = None  # today's purchases, from the event store
         self.version = -1
@@ -51,6 +53,7 @@ class RulesCache:
         self._lock = threading.Lock()
         self._base: tuple[str, ItemTable] | None = None
         self._compiled: tuple[tuple[str, int, float], RecommendationEngine] | None = None
+        self._variants: tuple[tuple[str, int, float], dict[tuple[int, int], RecommendationEngine]] | None = None
         self._cards: tuple[tuple[str, int], dict[str, Card]] | None = None
         self._catalog: tuple[tuple[str, int], dict[str, dict]] | None = None
 
@@ -58,9 +61,29 @@ class RulesCache:
         """The re-ranker of the current rules over ``served``'s catalog (with its updates)."""
         return self.engine(served).reranker
 
-    def engine(self, served: Served) -> RecommendationEngine:
+    def assignment(self, placement: str | None, unit: str | None) -> Assigned | None:
+        """The variant ``unit`` (a visitor or customer id) sees on ``placement``, if an experiment runs there."""
+        running = self.experiments.get(placement) if unit else None
+        return running.assign(unit) if running is not None else None
+
+    def engine(self, served: Served, assigned: Assigned | None = None) -> RecommendationEngine:
         """``served``'s engine answering through the current rules (compiled once per model and
-        rule store version)."""
+        rule store version), with the placement settings of ``assigned``'s variant if given."""
+        key, engine = self._engine(served)
+        if assigned is None:
+            return engine
+        variants = self._variants
+        if variants is None or variants[0] != key:
+            variants = self._variants = (key, {})
+        found = variants[1].get((assigned.experiment_id, assigned.index))
+        if found is None:
+            running = self.experiments.get(assigned.placement)
+            settings = running.settings[assigned.index] if running is not None and running.id == assigned.experiment_id \
+                else self.book.settings_for(assigned.placement)
+            found = variants[1][(assigned.experiment_id, assigned.index)] = engine.with_reranker(engine.reranker.with_settings(assigned.placement, settings))
+        return found
+
+    def _engine(self, served: Served) -> tuple[tuple[str, int, float], RecommendationEngine]:
         self.refresh()
         key = (served.name, self.version, self.popularity.stamp(served) if self.popularity is not None else 0.0)
         compiled = self._compiled
@@ -75,7 +98,7 @@ class RulesCache:
                     if self.popularity is not None:
                         engine = self.popularity.apply(engine, served)
                     compiled = self._compiled = (key, engine)
-        return compiled[1]
+        return compiled
 
     def erased_users(self, served: Served) -> set[str]:
         """The customers erased after ``served`` was trained (a later version never saw their rows)."""
@@ -140,6 +163,7 @@ class RulesCache:
     def _load(self, snapshot: Snapshot) -> None:
         self.book = RuleBook(tuple(_rules(snapshot.rules)), _placements(snapshot.placements))
         self.items, self.erased, self.version = snapshot.items, snapshot.erased, snapshot.version
+        self.experiments = _experiments(snapshot.experiments, self.book)
         log.info("rule store version %d: %d rules, %d placements, %d catalog updates", self.version,
                  len(self.book.rules), len(self.book.placements), len(self.items))
 
@@ -162,6 +186,18 @@ def _placements(rows: dict[str, dict]) -> dict:
         except FieldError as exc:
             log.error("stored settings of placement %s cannot be read and are skipped: %s", name, exc)
     return placements
+
+
+def _experiments(rows: list[dict], book: RuleBook) -> dict[str, RunningExperiment]:
+    running = {}
+    for row in rows:
+        try:
+            experiment = running_experiment(row, book.settings_for(row["placement"]))
+        except FieldError as exc:
+            log.error("stored experiment %s cannot be read and is not run: %s", row["id"], exc)
+            continue
+        running[experiment.placement] = experiment
+    return running
 
 
 def with_stored_rules(served: Served, settings: Mapping) -> Served:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from api.database import Base, migrate, open_engine
 from api.database.audit import AuditRow, Change, VersionRow, now_text, record
 from api.database.erasures import ErasureRow
+from api.database.experiments import ExperimentRow
 
 
 STORE_FIELDS = ("id", "created_at", "updated_at")  # set by the store: in answers, ignored in bodies
@@ -59,6 +60,7 @@ class Snapshot:
     placements: dict[str, dict]
     items: dict[str, dict]
     erased: dict[str, float]  # model user id -> when their events were erased (epoch seconds)
+    experiments: list[dict]  # the running experiments
 
 
 class RuleStore:
@@ -86,7 +88,9 @@ class RuleStore:
             placements = {row.name: row.settings for row in session.scalars(select(PlacementRow))}
             items = {row.item_id: row.attributes for row in session.scalars(select(CatalogItemRow))}
             erased = {row.model_user: row.at for row in session.scalars(select(ErasureRow))}
-        return Snapshot(version, rules, placements, items, erased)
+            experiments = [row.to_dict() for row in session.scalars(
+                select(ExperimentRow).where(ExperimentRow.status == "running").order_by(ExperimentRow.id))]
+        return Snapshot(version, rules, placements, items, erased, experiments)
 
     def rules(self) -> list[dict]:
         with self._sessions() as session:

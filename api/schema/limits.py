@@ -12,7 +12,7 @@ MAX_LIMIT = 1_000
 MAX_RULE_ID = 2**31 - 1
 MAX_CATALOG_ITEMS = 10_000
 MAX_AUDIT_PAGE = 500
-AUDIT_ENTITIES = ("rule", "placement", "catalog", "user", "visitor")
+AUDIT_ENTITIES = ("rule", "placement", "catalog", "user", "visitor", "experiment")
 PREVIEW_KINDS = ("user", "session", "related", "bought_together", "cart", "popular")
 EVENT_ALIASES = {
     "view": "view", "cart": "cart", "purchase": "purchase",

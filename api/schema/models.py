@@ -143,6 +143,10 @@ class ListAnswer(BaseModel):
     strategy: str = Field(description="personalized, session, popular_fallback, related, bought_together, popular "
                                       "or trending")
     model_version: str
+    recommendation_id: str = Field(description="new for every list: send it back with the impression, click "
+                                               "and e-mail click events of its items")
+    experiment_id: int | None = Field(description="the running experiment whose variant made the list")
+    variant: str | None = Field(description="that variant's name")
 
 
 class Partner(Item):

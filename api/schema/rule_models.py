@@ -11,9 +11,9 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from recommender.rules import ACTIONS, OPS, PLACEMENT_PATTERN
+from recommender.rules import ACTIONS, OPS, PLACEMENT_PATTERN, STRATEGIES
 from recommender.rules.conditions import MAX_TEXT
-from recommender.rules.definitions import MAX_FACTOR, MAX_NAME_LENGTH, MAX_PINS, MAX_PRIORITY
+from recommender.rules.definitions import MAX_FACTOR, MAX_NAME_LENGTH, MAX_PINS, MAX_PRIORITY, MAX_TAGS, TAG_PATTERN
 
 from .limits import AUDIT_ENTITIES, MAX_CART_ITEMS, MAX_CATALOG_ITEMS, MAX_ID_LENGTH, MAX_RULE_ID
 from .models import DEFAULT_N, N, Id, PlacementName, Request, SessionEventIn
@@ -21,6 +21,7 @@ from .models import DEFAULT_N, N, Id, PlacementName, Request, SessionEventIn
 Scalar = Annotated[str | float | bool, Field(description="a string, number or boolean")]
 ConditionValue = Annotated[Annotated[str, Field(max_length=MAX_TEXT)] | float | bool,
                            Field(description="a string, number or boolean")]
+Tag = Annotated[str, Field(pattern=TAG_PATTERN)]
 Factor = Annotated[float, Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR)]
 Attributes = Annotated[dict[str, Scalar | None], Field(description="column: value (string, number, boolean or null)")]
 DateTime = Annotated[str | None, Field(description="ISO 8601 with a time zone", json_schema_extra={
@@ -75,6 +76,8 @@ class RuleFields(BaseModel):
     timezone: str | None = Field(None, max_length=64, description="IANA zone the schedule was written in "
                                  "(e.g. Europe/Paris), kept to show it that way again")
     priority: int = Field(0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS, description="labels a placement or an "
+                            "experiment's variant can switch the rule off by (skip_rule_tags)")
 
 
 class RuleInput(RuleFields):
@@ -98,6 +101,7 @@ class RulePatch(BaseModel):
     ends_at: DateTime = None
     timezone: str | None = Field(None, max_length=64)
     priority: int = Field(None, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
+    tags: list[Tag] = Field(None, max_length=MAX_TAGS)
     condition: Condition | None = None
 
 
@@ -121,7 +125,7 @@ class AuditEntry(BaseModel):
     id: int
     at: str = Field(json_schema_extra={"format": "date-time"})
     actor: str
-    action: Literal["create", "update", "delete", "erase"]
+    action: Literal["create", "update", "delete", "erase", "start", "stop"]
     entity: Literal[AUDIT_ENTITIES]  # type: ignore[valid-type]
     entity_id: str | None
     before: object | None
@@ -150,6 +154,11 @@ class PlacementSettings(Closed):
                                  "column (margin) among the items above the relevance floor")
     relevance_floor: Annotated[float, Field(ge=0, le=1)] = Field(
         0.5, description="share of the list's best relevance an item needs to be promoted by value")
+    strategy: Literal[STRATEGIES] = Field(  # type: ignore[valid-type]
+        "blend", description="blend: the trained blend; collaborative: ALS alone; popular / trending: best sellers")
+    apply_rules: bool = Field(True, description="false: no business rule acts on this placement")
+    skip_rule_tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS,
+                                      description="rules carrying any of these tags do not act here")
 
 
 class Placement(PlacementSettings):

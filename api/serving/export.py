@@ -32,12 +32,12 @@ from recommender.live_segments import LiveMembership
 from bundle import load_artifacts
 from bundle.publish import read_current
 
-from api.serving.answers import user_line
+from api.serving.answers import export_recommendation_id, user_line
 from api.serving.model_store import Served, serve_version
 
 CHUNK_USERS = 500
 PART_USERS = 8 * CHUNK_USERS  # users a worker process scores per task (whole chunks only)
-CSV_COLUMNS = ("user_id", "rank", "item_id", "score", "reason")
+CSV_COLUMNS = ("user_id", "recommendation_id", "rank", "item_id", "score", "reason")
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 PROFILE_COLUMNS = ("stage", "segments", "p_buy_30d", "p_buy_90d", "predicted_value_12m")
 
@@ -181,12 +181,13 @@ def _render(served: Served, chunk: Sequence[str], picks: Picks) -> tuple[str, in
     """One chunk of users scored in one batch, as CSV rows or JSON lines, and its row count."""
     answers = served.engine.recommend_users(chunk, picks.n, picks.exclude_purchased, picks.placement)
     extra = {user: _profile_fields(served, user, picks) for user in chunk} if picks.columns else {}
+    ids = [export_recommendation_id(served, picks.placement, user) for user in chunk]
     if picks.kind == "jsonl":
-        lines = [json.dumps({**user_line(served, user, answer), **extra.get(user, {})}) + "\n"
-                 for user, answer in zip(chunk, answers)]
+        lines = [json.dumps({**user_line(served, user, answer, list_id=list_id), **extra.get(user, {})}) + "\n"
+                 for user, answer, list_id in zip(chunk, answers, ids)]
         return "".join(lines), len(lines)
-    rows = [(user, rank, pick.item_id, round(pick.score, 6), pick.reason, *extra.get(user, {}).values())
-            for user, answer in zip(chunk, answers) for rank, pick in enumerate(answer.picks, 1)]
+    rows = [(user, list_id, rank, pick.item_id, round(pick.score, 6), pick.reason, *extra.get(user, {}).values())
+            for user, answer, list_id in zip(chunk, answers, ids) for rank, pick in enumerate(answer.picks, 1)]
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
     return text.getvalue(), len(rows)

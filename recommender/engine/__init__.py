@@ -8,9 +8,9 @@ the engine reads.
 """
 from .engine import ANN_CANDIDATES, BATCH_USERS, OVERFETCH, RecommendationEngine
 from .model import ApproximateALS, ServingModel
-from .request import (Answer, Candidates, KeepAll, Pick, PurchasePolicy, PurchaseRule, RequestContext, Reranker,
+from .request import (Answer, Candidates, KeepAll, Pick, PlacementPolicy, PurchaseRule, RequestContext, Reranker,
                       SessionEvent)
 
 __all__ = ["ANN_CANDIDATES", "BATCH_USERS", "OVERFETCH", "RecommendationEngine", "ApproximateALS", "ServingModel",
-           "Answer", "Candidates", "KeepAll", "Pick", "PurchasePolicy", "PurchaseRule", "RequestContext", "Reranker",
+           "Answer", "Candidates", "KeepAll", "Pick", "PlacementPolicy", "PurchaseRule", "RequestContext", "Reranker",
            "SessionEvent"]

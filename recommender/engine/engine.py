@@ -23,13 +23,14 @@ from .fallback import rerank_with_fallback, with_popular
 from .history import basket_of, row_indices, session_history
 from .model import ApproximateALS, ServingModel, unit_rows
 from .reasons import Reasons
-from .request import (Answer, Candidates, KeepAll, Pick, PurchasePolicy, PurchaseRule, RequestContext, Reranker,
+from .request import (Answer, Candidates, KeepAll, Pick, PlacementPolicy, PurchaseRule, RequestContext, Reranker,
                       SessionEvent)
 from .scoring import every_scored, recent_purchases, score_batch
 
 OVERFETCH = 4
 BATCH_USERS = 128
 ANN_CANDIDATES = 200
+POPULAR_STRATEGIES = ("popular", "trending")
 
 
 class RecommendationEngine:
@@ -57,6 +58,7 @@ class RecommendationEngine:
             mode: BlendModel(self.signals, {k: w for k, w in weights.items() if k in self.signals})
             for mode, weights in model.blend_weights.items()
         }
+        self.collaborative = BlendModel(self.signals, {"als": 1.0})
         self.item_unit = unit_rows(np.asarray(model.als.item_factors_))
         self.reasons = Reasons(model, self.item_unit)
 
@@ -93,6 +95,7 @@ class RecommendationEngine:
         engine.model = dataclasses.replace(self.model, popularity=popularity, trending=trending)
         engine.signals = {**self.signals, "popularity": popularity, "trending": trending}
         engine.blends = {mode: BlendModel(engine.signals, blend.weights) for mode, blend in self.blends.items()}
+        engine.collaborative = BlendModel(engine.signals, self.collaborative.weights)
         engine.reasons = Reasons(engine.model, self.item_unit)
         return engine
 
@@ -111,6 +114,10 @@ class RecommendationEngine:
         """The placement's rule for past purchases, from the re-ranker when it has one."""
         return self._purchase_policy.purchase_rule(placement) if self._purchase_policy else PurchaseRule()
 
+    def strategy(self, placement: str | None) -> str:
+        """How the placement's lists are made (``recommender.rules.STRATEGIES``; ``blend`` without rules)."""
+        return self._purchase_policy.strategy(placement) if self._purchase_policy else "blend"
+
     @property
     def reranker(self) -> Reranker:
         return self._reranker
@@ -120,7 +127,7 @@ class RecommendationEngine:
         """Also notes whether it decides about past purchases: a protocol check per request costs
         more than the rest of looking the rule up."""
         self._reranker = reranker
-        self._purchase_policy = reranker if isinstance(reranker, PurchasePolicy) else None
+        self._purchase_policy = reranker if isinstance(reranker, PlacementPolicy) else None
 
     # ---- lookups -------------------------------------------------------------------------
     def knows_user(self, user_id: str) -> bool:
@@ -142,11 +149,16 @@ class RecommendationEngine:
     def recommend_users(self, user_ids: Sequence[str], n: int = 10, exclude_purchased: bool = True,
                         placement: str | None = None) -> list[Answer]:
         """Picks for many users at once: from the candidates training scored when they fit the
-        request, else known users are scored in one batch."""
+        request, else known users are scored in one batch. A placement set to best sellers answers
+        with them, leaving out what each customer bought when the placement does."""
         rows = np.array([self.user_index.get(uid, -1) for uid in user_ids], dtype=np.int64)
+        strategy = self.strategy(placement)
+        if strategy in POPULAR_STRATEGIES:
+            return [self._popular_for(row, uid, n, exclude_purchased, placement, strategy)
+                    for row, uid in zip(rows.tolist(), user_ids)]
         known = np.flatnonzero(rows >= 0)
         answers: list[Answer | None] = [None] * len(user_ids)
-        stored = self._stored_lists(n, exclude_purchased, placement)
+        stored = self._stored_lists(n, exclude_purchased, placement) if strategy == "blend" else None
         if stored is not None:
             for position in known:
                 answers[position] = self._from_candidates(stored, rows[position], user_ids[position], n, placement)
@@ -160,6 +172,15 @@ class RecommendationEngine:
             context = self.request_context(placement, user_ids[position])
             answers[position] = self._popular_answer(n, context, strategy="popular_fallback")
         return answers
+
+    def _popular_for(self, row: int, user_id: str | None, n: int, exclude_purchased: bool, placement: str | None,
+                     strategy: str) -> Answer:
+        """Best sellers (or trending items) for one visitor, without their past purchases if asked."""
+        rule = self.purchase_rule(placement)
+        bought = (recent_purchases(basket_of(self.model.purchases, row), self.model.last_purchase, row, rule.after_days)
+                  if row >= 0 and exclude_purchased and rule.exclude else None)
+        context = self.request_context(placement, user_id, bought)
+        return self._popular_answer(n, context, trending=strategy == "trending", strategy=strategy)
 
     def _stored_lists(self, n: int, exclude_purchased: bool, placement: str | None) -> UserCandidates | None:
         """The stored lists that answer this request, if any: new items where every purchase is left
@@ -197,14 +218,17 @@ class RecommendationEngine:
         items = np.array([self.item_index.get(e.item_id, -1) for e in events], dtype=np.int64)
         seen = items >= 0
         row = self.user_index.get(user_id, -1) if user_id is not None else -1
+        strategy = self.strategy(placement)
+        if strategy in POPULAR_STRATEGIES:
+            return self._popular_for(row, user_id, n, exclude_purchased, placement, strategy)
         if not seen.any() and row < 0:
             context = self.request_context(placement, user_id)
             return self._popular_answer(n, context, strategy="popular_fallback")
         session = [e for e, ok in zip(events, seen) if ok]
         history = session_history(self.model, row, items[seen], session)
+        extra = self._session_knn(items[seen]) if strategy == "blend" else None
         return self._personalized(history, n, exclude_purchased, placement, [user_id], "session",
-                                  session_items=items[seen], purchase_rows=np.array([row]),
-                                  extra=self._session_knn(items[seen]))[0]
+                                  session_items=items[seen], purchase_rows=np.array([row]), extra=extra)[0]
 
     def _session_knn(self, items: np.ndarray) -> dict[str, np.ndarray] | None:
         """V-SKNN's scores of the session's items in the order they came, scaled and weighted as
@@ -228,7 +252,8 @@ class RecommendationEngine:
         purchase_rows = history.users if purchase_rows is None else purchase_rows
         excluded = [self._exclusions(basket, exclude_purchased, session_items, row, rule.after_days)
                     for basket, row in zip(baskets, purchase_rows)]
-        blend = self.blends["new_items" if exclude_purchased else "all_purchases"]
+        blend = (self.collaborative if self.strategy(placement) == "collaborative"
+                 else self.blends["new_items" if exclude_purchased else "all_purchases"])
         batch = score_batch(blend, history, excluded, n * OVERFETCH, extra)
         answers = []
         for u in range(len(history)):
@@ -252,6 +277,9 @@ class RecommendationEngine:
         neighbours come from Annoy only when training measured it faster than exact scoring."""
         item = self.item(item_id)
         context = self.request_context(placement, exclude=np.array([item]))
+        strategy = self.strategy(placement)
+        if strategy in POPULAR_STRATEGIES:
+            return self._popular_answer(n, context, trending=strategy == "trending", strategy=strategy)
         picks = self._finish(related_items(self.model, self.item_unit, item, n * OVERFETCH), n, context,
                              lambda: related_items(self.model, self.item_unit, item, None), anchor=item)
         return Answer(picks, "related")
@@ -278,6 +306,9 @@ class RecommendationEngine:
         """Combined rules of every item in the basket, leaving out what is already in it."""
         basket = self.known_items(item_ids)
         context = self.request_context(placement, exclude=basket)
+        strategy = self.strategy(placement)
+        if strategy in POPULAR_STRATEGIES:
+            return self._popular_answer(n, context, trending=strategy == "trending", strategy=strategy)
         if not len(basket):
             return self._popular_answer(n, context, strategy="popular_fallback")
         complements = BasketComplements(self.model, basket)

@@ -81,10 +81,13 @@ class PurchaseRule:
 
 
 @runtime_checkable
-class PurchasePolicy(Protocol):
-    """A re-ranker that also decides, per placement, which past purchases are left out."""
+class PlacementPolicy(Protocol):
+    """A re-ranker that also decides, per placement, which past purchases are left out and which
+    strategy makes the list (``recommender.rules.STRATEGIES``)."""
 
     def purchase_rule(self, placement: str | None) -> PurchaseRule: ...
+
+    def strategy(self, placement: str | None) -> str: ...
 
 
 class KeepAll:

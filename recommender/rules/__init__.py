@@ -10,6 +10,7 @@ from .definitions import (
     PLACEMENT_PATTERN,
     PlacementSettings,
     Rule,
+    STRATEGIES,
     RuleBook,
     check_placement_name,
     parse_rule,
@@ -19,7 +20,7 @@ from .items import CANONICAL_KINDS, ItemTable, check_attributes
 from .reranker import RuleReranker
 
 __all__ = [
-    "ACTIONS", "CANONICAL_KINDS", "DEFAULT_PLACEMENT", "OPS", "PLACEMENT_PATTERN",
+    "ACTIONS", "CANONICAL_KINDS", "DEFAULT_PLACEMENT", "OPS", "PLACEMENT_PATTERN", "STRATEGIES",
     "ItemTable", "PlacementSettings", "Rule", "RuleBook", "RuleReranker", "check_attributes",
     "check_placement_name", "compile_condition", "known_audiences", "parse_condition", "parse_rule",
     "parse_settings", "register_audiences",

@@ -26,11 +26,15 @@ MAX_NAME_LENGTH = 200
 MAX_PINS = 100
 MAX_PLACEMENTS = 100
 MAX_PRIORITY = 1_000_000
+MAX_TAGS = 20
+TAG_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
+STRATEGIES = ("blend", "collaborative", "popular", "trending")
 MAX_FACTOR = 1_000.0  # a boost up to ×1000, a bury down to ×1/1000: beyond that scores overflow float32
 RULE_FIELDS = ("name", "enabled", "placements", "audience", "action", "factor", "item_ids", "positions",
-               "condition", "starts_at", "ends_at", "timezone", "priority")
+               "condition", "starts_at", "ends_at", "timezone", "priority", "tags")
 SETTING_FIELDS = ("exclude_out_of_stock", "exclude_purchased", "repurchase_after_days", "max_per_category",
-                  "min_price", "max_price", "objective", "relevance_floor")
+                  "min_price", "max_price", "objective", "relevance_floor", "strategy", "apply_rules",
+                  "skip_rule_tags")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Rule:
     ends_at: datetime | None = None
     priority: int = 0
     timezone: str | None = None  # the IANA zone the schedule was written in, to show it that way again
+    tags: tuple[str, ...] = ()  # labels a placement (or an experiment's variant) can switch rules off by
 
     def to_dict(self) -> dict:
         """The JSON form (what ``parse_rule`` reads back), without the id."""
@@ -61,13 +66,16 @@ class Rule:
             "condition": condition_to_dict(self.condition) if self.condition is not None else None,
             "starts_at": self.starts_at.isoformat() if self.starts_at else None,
             "ends_at": self.ends_at.isoformat() if self.ends_at else None, "timezone": self.timezone,
-            "priority": self.priority,
+            "priority": self.priority, "tags": list(self.tags),
         }
 
 
 @dataclass(frozen=True)
 class PlacementSettings:
-    """What a placement always filters, before any rule: stock, past purchases, diversity, price."""
+    """What a placement always filters, before any rule (stock, past purchases, diversity, price),
+    and how its lists are made: ``strategy`` (``blend``: the trained blend; ``collaborative``: ALS
+    alone; ``popular`` / ``trending``: best sellers), whether rules apply and which tags switch
+    rules off here. An experiment's variant is a set of these settings."""
 
     exclude_out_of_stock: bool = True
     exclude_purchased: bool = True
@@ -77,9 +85,13 @@ class PlacementSettings:
     max_price: float | None = None
     objective: str = "relevance"  # or revenue (price) / margin (the catalog's margin column)
     relevance_floor: float = 0.5  # share of the list's best score an item needs to be promoted by value
+    strategy: str = "blend"
+    apply_rules: bool = True
+    skip_rule_tags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {name: getattr(self, name) for name in SETTING_FIELDS}
+        return {name: list(value) if isinstance(value := getattr(self, name), tuple) else value
+                for name in SETTING_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,7 @@ def parse_rule(data: Any, kinds: Mapping[str, str] | None, known_items: Containe
         placements=_placements(data.get("placements", [])), audience=_audience(data.get("audience"), kinds is None),
         factor=_factor(data.get("factor"), action), item_ids=item_ids, positions=positions,
         starts_at=starts_at, ends_at=ends_at, priority=_priority(data.get("priority", 0)),
-        timezone=_timezone(data.get("timezone")),
+        timezone=_timezone(data.get("timezone")), tags=_tags(data.get("tags", []), "tags"),
     )
 
 
@@ -161,6 +173,10 @@ def parse_settings(data: Any) -> PlacementSettings:
     floor = values["relevance_floor"]
     if not _is_number(floor) or not 0 <= floor <= 1:
         raise FieldError("relevance_floor", "must be a number from 0 to 1")
+    if values["strategy"] not in STRATEGIES:
+        raise FieldError("strategy", f"must be one of {', '.join(STRATEGIES)}")
+    _bool(values["apply_rules"], "apply_rules")
+    values["skip_rule_tags"] = _tags(values["skip_rule_tags"], "skip_rule_tags")
     return PlacementSettings(**values)
 
 
@@ -268,6 +284,17 @@ def _moment(value: Any, name: str) -> datetime | None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise FieldError(name, "needs a time zone (e.g. 2026-11-27T00:00:00+01:00 or ...Z)")
     return moment
+
+
+def _tags(value: Any, name: str) -> tuple[str, ...]:
+    if isinstance(value, tuple):
+        value = list(value)
+    if not isinstance(value, list) or len(value) > MAX_TAGS:
+        raise FieldError(name, f"must be an array of at most {MAX_TAGS} tags")
+    for i, tag in enumerate(value):
+        if not isinstance(tag, str) or not re.fullmatch(TAG_PATTERN, tag):
+            raise FieldError(f"{name}[{i}]", "must be 1 to 40 letters, digits, '_' or '-'")
+    return tuple(dict.fromkeys(value))
 
 
 def _priority(value: Any) -> int:

@@ -23,8 +23,9 @@ Order of application, on the whole candidate pool (fill-up items included):
 """
 from __future__ import annotations
 
+import copy
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Plan:
 
 
 class RuleReranker:
-    """Applies a ``RuleBook`` to candidate lists (the engine's ``Reranker`` and ``PurchasePolicy``)."""
+    """Applies a ``RuleBook`` to candidate lists (the engine's ``Reranker`` and ``PlacementPolicy``)."""
 
     def __init__(self, book: RuleBook, table: ItemTable) -> None:
         self.book = book
@@ -77,19 +78,32 @@ class RuleReranker:
         self.by_placement = {p: self.everywhere | np.array([p in r.placements for r in rules], dtype=bool)
                              for p in named}
         self.audience = np.array([r.audience or "" for r in rules], dtype=object)
+        self.tags = [frozenset(r.tags) for r in rules]
         self.pins = [_pin_rows(rule, table) for rule in rules]
         self.categories = np.unique(table.columns["category"], return_inverse=True)[1].ravel()
         self.out_of_stock = table.present["in_stock"] & (table.columns["in_stock"] == 0)
         self._plans: dict[tuple, Plan] = {}
+        self._switched: dict[str | None, np.ndarray | bool] = {}
 
     def __getstate__(self) -> dict:
         """Pickled (for export worker processes) without the plan cache, which refills on use."""
-        return {**self.__dict__, "_plans": {}}
+        return {**self.__dict__, "_plans": {}, "_switched": {}}
+
+    def with_settings(self, placement: str, settings: PlacementSettings) -> "RuleReranker":
+        """The same compiled rules with ``placement`` answering under ``settings`` (an experiment's
+        variant): nothing is compiled again."""
+        reranker = copy.copy(self)
+        reranker.book = replace(self.book, placements={**self.book.placements, placement: settings})
+        reranker._plans, reranker._switched = {}, {}
+        return reranker
 
     # ---- the engine's protocols ----------------------------------------------------------------
     def purchase_rule(self, placement: str | None) -> PurchaseRule:
         settings = self.book.settings_for(placement)
         return PurchaseRule(settings.exclude_purchased, settings.repurchase_after_days)
+
+    def strategy(self, placement: str | None) -> str:
+        return self.book.settings_for(placement).strategy
 
     def apply(self, candidates: Candidates, context: RequestContext) -> Candidates:
         plan = self.plan(context)
@@ -115,7 +129,20 @@ class RuleReranker:
         audience = (self.audience == "") | (self.audience == kind)
         if context.segments:
             audience |= np.isin(self.audience, [s for s in context.segments if s not in BUILT_IN])
-        return placed & audience & (self.starts <= now) & (now < self.ends)
+        return placed & audience & (self.starts <= now) & (now < self.ends) & self._switched_on(context.placement)
+
+    def _switched_on(self, placement: str | None) -> np.ndarray | bool:
+        """Which rules the placement's settings leave on: none when ``apply_rules`` is off, else
+        those without a tag in ``skip_rule_tags``."""
+        switched = self._switched.get(placement)
+        if switched is None:
+            settings = self.book.settings_for(placement)
+            skipped = set(settings.skip_rule_tags)
+            switched = (settings.apply_rules if not skipped or not settings.apply_rules
+                        else np.array([not (tags & skipped) for tags in self.tags], dtype=bool))
+            if len(self._switched) < PLAN_CACHE_SIZE:
+                self._switched[placement] = switched
+        return switched
 
     def plan(self, context: RequestContext) -> Plan:
         """The compiled plan of the request's rules and placement settings (cached)."""

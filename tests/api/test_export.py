@@ -37,7 +37,9 @@ def test_export_jsonl_matches_the_batch_endpoint(models_dir, users_file, tmp_pat
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     batch = client.post("/v1/recommendations/batch",
                         json={"user_ids": ["u00001", "u00002", "ghost-customer"], "n": 4, "placement": "email"})
-    assert lines == [json.loads(line) for line in batch.get_data(as_text=True).splitlines()]
+    answered = [json.loads(line) for line in batch.get_data(as_text=True).splitlines()]
+    ids = [line.pop("recommendation_id") for line in lines + answered]
+    assert lines == answered and len(set(ids)) == 6  # each list its own id, the export's as the batch's
     assert lines[2]["strategy"] == "popular_fallback"
 
 

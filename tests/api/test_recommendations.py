@@ -10,7 +10,8 @@ ITEM_FIELDS = {"item_id", "score", "title", "category", "price", "reason"}
 
 
 def check_listing(body: dict, n: int, strategy: str | None = None) -> list[dict]:
-    assert set(body) == {"items", "strategy", "model_version"}
+    assert set(body) == {"items", "strategy", "model_version", "recommendation_id", "experiment_id", "variant"}
+    assert len(body["recommendation_id"]) == 16 and body["experiment_id"] is None and body["variant"] is None
     assert len(body["items"]) == n
     for item in body["items"]:
         assert set(item) == ITEM_FIELDS

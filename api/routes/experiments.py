@@ -1,0 +1,141 @@
+"""``/v1/experiments``: A/B experiments on a placement (admin token).
+
+Create a draft, start it (one running experiment per placement), read its results, stop it —
+promoting a variant makes its settings the placement's own in the same audited change. Stopping
+before every variant reached the sample size the design asked for needs ``force``: the results
+are only read at that fixed horizon (see ``recommender.experiments.statistics``).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from recommender.errors import FieldError
+from recommender.experiments import METRICS, minimum_detectable_effect, parse_experiment, sample_size
+
+from api.errors import APIError, bad_request
+from api.experiments import experiments
+from api.experiments.results import experiment_results
+from api.experiments.store import ExperimentConflict
+from api.rules.cache import rules_cache
+from api.rules.changes import admin_actor, invalid, not_found
+from api.schema.limits import MAX_RULE_ID
+from api.schema.validation import json_body
+
+bp = Blueprint("experiments", __name__, url_prefix="/v1/experiments")
+
+
+@bp.get("")
+def list_experiments() -> dict:
+    admin_actor()
+    return {"experiments": experiments().store.list()}
+
+
+@bp.post("")
+def create_experiment() -> tuple[dict, int]:
+    actor = admin_actor()
+    try:
+        design = parse_experiment(json_body())
+    except FieldError as exc:
+        raise invalid(exc, "invalid_experiment") from None
+    return experiments().store.create(design, actor), 201
+
+
+@bp.get("/<int:experiment_id>")
+def get_experiment(experiment_id: int) -> dict:
+    admin_actor()
+    stored = _stored(experiment_id)
+    return {**stored, "exposures": experiments().store.exposure_counts(experiment_id)}
+
+
+@bp.post("/<int:experiment_id>/start")
+def start_experiment(experiment_id: int) -> dict:
+    actor = admin_actor()
+    _stored(experiment_id)
+    return _changed(lambda: experiments().store.start(experiment_id, actor))
+
+
+@bp.get("/<int:experiment_id>/results")
+def results(experiment_id: int) -> dict:
+    admin_actor()
+    stored = _stored(experiment_id)
+    found = experiment_results(experiments().store, stored)
+    return {"experiment": stored, "results": found.to_dict() if found else None}
+
+
+@bp.post("/<int:experiment_id>/stop")
+def stop_experiment(experiment_id: int) -> dict:
+    """Body: ``{"promote": "B" | null, "force": false}``."""
+    actor = admin_actor()
+    body = json_body()
+    unknown = sorted(set(body) - {"promote", "force"})
+    if unknown:
+        raise bad_request(f"{unknown[0]}: unknown field; the fields are promote, force", unknown[0])
+    promote, force = body.get("promote"), body.get("force", False)
+    if promote is not None and not isinstance(promote, str):
+        raise bad_request("promote must be a variant name or null", "promote")
+    if not isinstance(force, bool):
+        raise bad_request("force must be true or false", "force")
+    stored = _stored(experiment_id)
+    found = experiment_results(experiments().store, stored) if stored["status"] == "running" else None
+    if found is not None and not found.horizon_reached and not force:
+        least = min(v.visitors for v in found.variants)
+        raise APIError(409, "horizon_not_reached", f"the variants have {least:,} of the {found.sample_size:,} "
+                       "visitors each that the design needs; stopping now reads the results early (pass force)",
+                       "force")
+    note = {"early": bool(found is not None and not found.horizon_reached), "decision": found.decision if found
+            else None, "winner": found.winner if found else None,
+            "visitors": {v.name: v.visitors for v in found.variants} if found else {}}
+    return _changed(lambda: experiments().store.stop(experiment_id, actor, promote, note))
+
+
+@bp.get("/sample-size")
+def calculator() -> dict:
+    """Visitors per variant for a baseline rate and relative effect, or (``visitors`` given) the
+    smallest effect that many detect; ``visitors_per_day`` turns it into days."""
+    admin_actor()
+    args = request.args
+    baseline = _number(args, "baseline_rate", 0.05, 0.0001, 0.9)
+    alpha = _number(args, "alpha", 0.05, 0.001, 0.2)
+    power = _number(args, "power", 0.8, 0.5, 0.99)
+    variants = int(_number(args, "variants", 2, 2, 5))
+    daily = _number(args, "visitors_per_day", 0, 0, 1e9)
+    if "visitors" in args:
+        visitors = int(_number(args, "visitors", 0, 10, 1e9))
+        effect = minimum_detectable_effect(baseline, visitors, alpha, power, variants)
+    else:
+        effect = _number(args, "minimum_effect", 0.1, 0.005, 5.0)
+        if baseline * (1 + effect) >= 1:
+            raise bad_request("baseline_rate × (1 + minimum_effect) must stay below 1", "minimum_effect")
+        visitors = sample_size(baseline, effect, alpha, power, variants)
+    return {"baseline_rate": baseline, "minimum_effect": effect, "alpha": alpha, "power": power, "variants": variants,
+            "visitors_per_variant": visitors, "visitors_total": visitors * variants,
+            "days": (visitors * variants / daily) if daily > 0 else None, "metrics": list(METRICS)}
+
+
+def _number(args, name: str, default: float, low: float, high: float) -> float:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        raise bad_request(f"{name} must be a number from {low:g} to {high:g}", name)
+    return value
+
+
+def _stored(experiment_id: int) -> dict:
+    stored = experiments().store.get(experiment_id) if experiment_id <= MAX_RULE_ID else None
+    if stored is None:
+        raise not_found("experiment", str(experiment_id), "experiment_id")
+    return stored
+
+
+def _changed(change) -> dict:
+    try:
+        stored = change()
+    except ExperimentConflict as exc:
+        raise APIError(409, "experiment_conflict", exc.message, exc.field) from None
+    rules_cache().refresh(force=True)
+    return stored
