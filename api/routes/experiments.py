@@ -19,7 +19,8 @@ from api.experiments.store import ExperimentConflict
 from api.rules.cache import rules_cache
 from api.rules.changes import admin_actor, invalid, not_found
 from api.schema.limits import MAX_RULE_ID
-from api.schema.validation import json_body
+from api.schema.experiment_models import ExperimentInput, StopRequest
+from api.schema.validation import parse_body
 
 bp = Blueprint("experiments", __name__, url_prefix="/v1/experiments")
 
@@ -34,7 +35,7 @@ def list_experiments() -> dict:
 def create_experiment() -> tuple[dict, int]:
     actor = admin_actor()
     try:
-        design = parse_experiment(json_body())
+        design = parse_experiment(parse_body(ExperimentInput).design())
     except FieldError as exc:
         raise invalid(exc, "invalid_experiment") from None
     return experiments().store.create(design, actor), 201
@@ -66,15 +67,8 @@ def results(experiment_id: int) -> dict:
 def stop_experiment(experiment_id: int) -> dict:
     """Body: ``{"promote": "B" | null, "force": false}``."""
     actor = admin_actor()
-    body = json_body()
-    unknown = sorted(set(body) - {"promote", "force"})
-    if unknown:
-        raise bad_request(f"{unknown[0]}: unknown field; the fields are promote, force", unknown[0])
-    promote, force = body.get("promote"), body.get("force", False)
-    if promote is not None and not isinstance(promote, str):
-        raise bad_request("promote must be a variant name or null", "promote")
-    if not isinstance(force, bool):
-        raise bad_request("force must be true or false", "force")
+    asked = parse_body(StopRequest)
+    promote, force = asked.promote, asked.force
     stored = _stored(experiment_id)
     found = experiment_results(experiments().store, stored) if stored["status"] == "running" else None
     if found is not None and not found.horizon_reached and not force:

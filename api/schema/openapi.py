@@ -13,7 +13,8 @@ from recommender.profiles import AUDIENCES
 from recommender.rules import PLACEMENT_PATTERN
 
 from api.schema import limits as v
-from api.schema import event_models, models, rule_models
+from api.schema import event_models, experiment_models, models, rule_models
+from api.schema.openapi_experiments import EXPERIMENT_PARAMETERS, EXPERIMENT_PATHS
 from api.schema.openapi_rules import RULE_PARAMETERS, RULE_PATHS
 from api.schema.parts import op, ref, response, string
 
@@ -27,7 +28,8 @@ def component_schemas(models: tuple[type[BaseModel], ...]) -> dict[str, dict]:
     return top["$defs"]
 
 
-SCHEMAS = component_schemas(models.REQUESTS + models.ANSWERS + rule_models.MODELS + event_models.MODELS)
+SCHEMAS = component_schemas(models.REQUESTS + models.ANSWERS + rule_models.MODELS + event_models.MODELS
+                            + experiment_models.MODELS)
 
 PARAMETERS: dict[str, dict] = {
     "n": {"name": "n", "in": "query", "description": f"number of answers, 1 to {v.MAX_N}",
@@ -154,8 +156,8 @@ def build_spec() -> dict:
         "info": {"title": "Vitrine recommendations API", "version": VERSION,
                  "description": "Product recommendations for online stores. Every error is "
                                 "{\"error\": {\"code\", \"message\", \"field\"?}}."},
-        "paths": {**PATHS, **RULE_PATHS},
-        "components": {"schemas": SCHEMAS, "parameters": {**PARAMETERS, **RULE_PARAMETERS},
+        "paths": {**PATHS, **RULE_PATHS, **EXPERIMENT_PATHS},
+        "components": {"schemas": SCHEMAS, "parameters": {**PARAMETERS, **RULE_PARAMETERS, **EXPERIMENT_PARAMETERS},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                                       "description": "VITRINE_ADMIN_TOKEN"}}},
     }

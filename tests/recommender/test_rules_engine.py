@@ -96,3 +96,34 @@ def test_last_purchase_ages_keep_purchases_at_the_very_end():
     ages = last_purchase_ages(data, data.end_time)
     assert ages.shape == (2, 2) and ages.nnz == 2
     assert ages[0, 0] == pytest.approx(6.0) and ages[0, 1] == 0.0 and 1 in ages.indices[:2]
+
+
+def test_a_placement_strategy_changes_how_its_lists_are_made(plain, table, demo_store):
+    user = demo_store.events.user_id.iloc[0]
+    item = demo_store.catalog.item_id.iloc[0]
+    engine = ruled(plain, table, placements={"home": PlacementSettings(strategy="popular"),
+                                             "email": PlacementSettings(strategy="collaborative")})
+    best_sellers = [p.item_id for p in engine.popular(n=30).picks]
+    bought = set(demo_store.events[(demo_store.events.user_id == user) & (demo_store.events.event == "purchase")].item_id)
+    home = engine.recommend_user(user, n=6, placement="home")
+    assert home.strategy == "popular" and not {p.item_id for p in home.picks} & bought
+    assert [p.item_id for p in home.picks] == [i for i in best_sellers if i not in bought][:6]
+    for answer in (engine.related_items(item, n=6, placement="home"), engine.cart_complements([item], n=6, placement="home"),
+                   engine.recommend_session([SessionEvent(item, "view")], n=6, placement="home")):
+        assert answer.strategy == "popular" and len(answer.picks) == 6
+    collaborative = engine.recommend_user(user, n=6, placement="email")
+    assert collaborative.strategy == "personalized" and {p.source for p in collaborative.picks} == {"als"}
+    assert engine.recommend_user(user, n=6).picks == plain.recommend_user(user, n=6).picks  # others as before
+
+
+def test_rules_switch_off_by_tag_or_all_at_once_per_placement(plain, table, demo_store):
+    category = demo_store.catalog.category.value_counts().index[0]
+    only = parse_rule({"name": "only", "action": "include_only", "tags": ["season"],
+                       "condition": {"field": "category", "op": "eq", "value": category}}, table.kinds, None, 1)
+    engine = ruled(plain, table, only, placements={"home": PlacementSettings(skip_rule_tags=("season",)),
+                                                   "cart": PlacementSettings(apply_rules=False),
+                                                   "email": PlacementSettings(skip_rule_tags=("other",))})
+    user = demo_store.events.user_id.iloc[0]
+    assert categories_of(engine, engine.recommend_user(user, n=8, placement="email").picks) == {category}
+    for placement in ("home", "cart"):
+        assert len(categories_of(engine, engine.recommend_user(user, n=8, placement=placement).picks)) > 1
