@@ -7,9 +7,9 @@ from typing import Sequence
 
 from bundle import ModelStoreError
 
-from . import events, service, train
+from . import events, service, simulate, train
 
-ROLES = (train, service, events)
+ROLES = (train, service, events, simulate)
 
 
 def build_parser() -> argparse.ArgumentParser:
