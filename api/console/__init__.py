@@ -10,4 +10,4 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-from api.console import auth, catalog, common, customers, model, preview, rules  # noqa: E402,F401  (views register on bp)
+from api.console import auth, catalog, common, customers, experiments, model, performance, preview, rules  # noqa: E402,F401  (views register on bp)

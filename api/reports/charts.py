@@ -114,3 +114,30 @@ def line_chart(x_labels: Sequence[str], series: Mapping[str, Sequence[float | No
         parts.append(f'<rect class="c{j % COLOURS}" x="{x}" y="{y - 10}" width="12" height="12"/>'
                      f'<text x="{x + 17}" y="{y}">{escape(name)}</text>')
     return "".join(parts + ["</svg>"])
+
+
+def interval_chart(labels: Sequence[str], estimates: Sequence[tuple[float, float, float] | None], title: str,
+                   fmt: str = ".1%") -> str:
+    """One row per label: its interval as a line from low to high and the estimate as a dot, on a
+    shared axis from 0, so overlapping intervals show at a glance (``None``: nothing to draw)."""
+    row, label_width, plot = 30, 110, WIDTH - 110 - 190
+    height = TOP + row * len(labels) + 24
+    top = nice_top(max((e[2] for e in estimates if e is not None), default=0.0))
+    parts = _open(title, height)
+    bottom = TOP + row * len(labels)
+    step = nice_step(top)
+    for tick in range(round(top / step) + 1):
+        x = label_width + plot * tick * step / top
+        parts.append(f'<line class="grid" x1="{x:.1f}" y1="{TOP - 8}" x2="{x:.1f}" y2="{bottom}"/>')
+        parts.append(f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{format(tick * step, fmt)}</text>')
+    for i, (label, estimate) in enumerate(zip(labels, estimates)):
+        y = TOP + i * row + 10
+        parts.append(f'<text x="{label_width - 8}" y="{y + 4}" text-anchor="end">{escape(label)}</text>')
+        if estimate is None:
+            continue
+        value, low, high = (label_width + plot * v / top for v in estimate)
+        parts.append(f'<line class="interval c{i % COLOURS}" x1="{low:.1f}" y1="{y}" x2="{high:.1f}" y2="{y}"/>')
+        parts.append(f'<circle class="c{i % COLOURS}" cx="{value:.1f}" cy="{y}" r="5"/>')
+        parts.append(f'<text x="{label_width + plot + 8}" y="{y + 4}">{format(estimate[0], fmt)} '
+                     f'({format(estimate[1], fmt)}–{format(estimate[2], fmt)})</text>')
+    return "".join(parts + ["</svg>"])

@@ -6,21 +6,17 @@ answers the day rows as CSV.
 """
 from __future__ import annotations
 
-import time
-from datetime import date, datetime, timedelta, timezone
-
 from flask import Blueprint, Response, current_app, request
 
 from recommender.customers import SECONDS_PER_DAY
 
 from api.errors import bad_request
 from api.events import events
+from api.outcomes.dates import day_text, epoch, report_dates
 from api.outcomes.placements import placement_days, totals
 from api.rules.changes import admin_actor
 
 bp = Blueprint("analytics", __name__, url_prefix="/v1/analytics")
-DEFAULT_DAYS = 30
-MAX_DAYS = 3660
 
 
 @bp.get("/placements")
@@ -28,8 +24,8 @@ def placements():
     admin_actor()
     first, last = report_dates(request.args.get("from"), request.args.get("to"))
     window = current_app.config["ATTRIBUTION_WINDOW_HOURS"]
-    days = placement_days(events().store, _epoch(first), _epoch(last) + SECONDS_PER_DAY, window)
-    days["day"] = [(date(1970, 1, 1) + timedelta(days=int(d))).isoformat() for d in days["day"]]
+    days = placement_days(events().store, epoch(first), epoch(last) + SECONDS_PER_DAY, window)
+    days["day"] = day_text(days["day"])
     fmt = request.args.get("format", "json")
     if fmt == "csv":
         name = f"vitrine-placements-{first.isoformat()}-{last.isoformat()}.csv"
@@ -45,28 +41,6 @@ def placements():
                        "days": [_clean(r) for r in records]})
     return {"from": first.isoformat(), "to": last.isoformat(),
             "attribution": {"model": "last_click", "window_hours": window}, "placements": report}
-
-
-def report_dates(first: str | None, last: str | None) -> tuple[date, date]:
-    today = datetime.fromtimestamp(time.time(), timezone.utc).date()
-    end = _date(last, "to") if last else today
-    start = _date(first, "from") if first else end - timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise bad_request("from must not be after to", "from")
-    if (end - start).days >= MAX_DAYS:
-        raise bad_request(f"a report covers at most {MAX_DAYS} days", "from")
-    return start, end
-
-
-def _date(text: str, name: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise bad_request(f"{name} must be a date such as 2026-11-27", name) from None
-
-
-def _epoch(day: date) -> float:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
 
 
 def _clean(record: dict) -> dict:

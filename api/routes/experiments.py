@@ -12,11 +12,9 @@ from flask import Blueprint, request
 from recommender.errors import FieldError
 from recommender.experiments import METRICS, minimum_detectable_effect, parse_experiment, sample_size
 
-from api.errors import APIError, bad_request
+from api.errors import bad_request
 from api.experiments import experiments
-from api.experiments.results import experiment_results
-from api.experiments.store import ExperimentConflict
-from api.rules.cache import rules_cache
+from api.experiments.results import changed, experiment_results, stop_experiment
 from api.rules.changes import admin_actor, invalid, not_found
 from api.schema.limits import MAX_RULE_ID
 from api.schema.experiment_models import ExperimentInput, StopRequest
@@ -52,7 +50,7 @@ def get_experiment(experiment_id: int) -> dict:
 def start_experiment(experiment_id: int) -> dict:
     actor = admin_actor()
     _stored(experiment_id)
-    return _changed(lambda: experiments().store.start(experiment_id, actor))
+    return changed(lambda: experiments().store.start(experiment_id, actor))
 
 
 @bp.get("/<int:experiment_id>/results")
@@ -64,22 +62,11 @@ def results(experiment_id: int) -> dict:
 
 
 @bp.post("/<int:experiment_id>/stop")
-def stop_experiment(experiment_id: int) -> dict:
+def stop(experiment_id: int) -> dict:
     """Body: ``{"promote": "B" | null, "force": false}``."""
     actor = admin_actor()
     asked = parse_body(StopRequest)
-    promote, force = asked.promote, asked.force
-    stored = _stored(experiment_id)
-    found = experiment_results(experiments().store, stored) if stored["status"] == "running" else None
-    if found is not None and not found.horizon_reached and not force:
-        least = min(v.visitors for v in found.variants)
-        raise APIError(409, "horizon_not_reached", f"the variants have {least:,} of the {found.sample_size:,} "
-                       "visitors each that the design needs; stopping now reads the results early (pass force)",
-                       "force")
-    note = {"early": bool(found is not None and not found.horizon_reached), "decision": found.decision if found
-            else None, "winner": found.winner if found else None,
-            "visitors": {v.name: v.visitors for v in found.variants} if found else {}}
-    return _changed(lambda: experiments().store.stop(experiment_id, actor, promote, note))
+    return stop_experiment(experiments().store, _stored(experiment_id), actor, asked.promote, asked.force)
 
 
 @bp.get("/sample-size")
@@ -123,13 +110,4 @@ def _stored(experiment_id: int) -> dict:
     stored = experiments().store.get(experiment_id) if experiment_id <= MAX_RULE_ID else None
     if stored is None:
         raise not_found("experiment", str(experiment_id), "experiment_id")
-    return stored
-
-
-def _changed(change) -> dict:
-    try:
-        stored = change()
-    except ExperimentConflict as exc:
-        raise APIError(409, "experiment_conflict", exc.message, exc.field) from None
-    rules_cache().refresh(force=True)
     return stored
