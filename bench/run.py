@@ -5,10 +5,10 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import api, events, machine, rules, segments, training
+from . import api, events, experiments, machine, rules, segments, training
 
 BENCHMARKS = {"training": training.run, "api": api.run, "events": events.run, "segments": segments.run,
-              "rules": rules.run}
+              "rules": rules.run, "experiments": experiments.run}
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 

@@ -4,7 +4,8 @@ Sign-in exchanges the admin token for a session cookie (``HttpOnly``, ``SameSite
 form post carries the session's CSRF token (see :mod:`api.console.auth`). Each page is a small
 module registering its views on ``bp``: ``model`` (the served version and its evaluation),
 ``rules`` and ``preview`` (business rules), ``catalog`` (search, stock and price) and
-``customers`` (the segments report).
+``customers`` (the segments report), ``performance`` (what each placement earned) and
+``experiments`` (A/B experiments and their results).
 """
 from flask import Blueprint
 

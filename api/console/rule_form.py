@@ -79,7 +79,7 @@ def definition_from_form(form: MultiDict, kinds: Mapping[str, str]) -> dict:
     definition: dict[str, Any] = {
         "name": form.get("name", ""), "enabled": form.get("enabled") == "on", "placements": placements,
         "audience": form.get("audience") or None, "action": action,
-        "priority": _typed(form.get("priority", "") or "0", "number"),
+        "priority": _typed(form.get("priority", "") or "0", "number"), "tags": _split(form.get("tags", "")),
         "starts_at": _moment(form.get("starts_at", ""), form.get("timezone", "UTC"), "starts_at"),
         "ends_at": _moment(form.get("ends_at", ""), form.get("timezone", "UTC"), "ends_at"),
     }
@@ -165,6 +165,7 @@ def form_from_definition(definition: Mapping[str, Any] | None) -> dict:
         "placements": [p for p in placements if p in COMMON_PLACEMENTS],
         "other_placements": ", ".join(p for p in placements if p not in COMMON_PLACEMENTS),
         "audience": definition.get("audience") or "", "priority": _text(definition.get("priority", 0)),
+        "tags": ", ".join(definition.get("tags") or []),
         "starts_at": _local(definition.get("starts_at"), zone), "ends_at": _local(definition.get("ends_at"), zone),
         "timezone": zone, "item_ids": _text(definition.get("item_ids") or []),
         "positions": _text(definition.get("positions") or []), "match": match, "rows": rows,
@@ -180,7 +181,7 @@ def form_from_post(form: MultiDict) -> dict:
         "name": form.get("name", ""), "enabled": form.get("enabled") == "on", "action": form.get("action", ""),
         "factor": form.get("factor", ""), "placements": form.getlist("placements"),
         "other_placements": form.get("other_placements", ""), "audience": form.get("audience", ""),
-        "priority": form.get("priority", ""), "starts_at": form.get("starts_at", ""),
+        "priority": form.get("priority", ""), "tags": form.get("tags", ""), "starts_at": form.get("starts_at", ""),
         "ends_at": form.get("ends_at", ""), "timezone": form.get("timezone", "UTC"),
         "item_ids": form.get("item_ids", ""), "positions": form.get("positions", ""),
         "match": form.get("match", "all"), "rows": rows or [{"field": "", "op": "eq", "value": ""}],

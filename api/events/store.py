@@ -99,6 +99,7 @@ class EventStore:
         self._turn_file = f"{database}.write-turn" if database and not _in_memory(url) else None
         self._turn: tuple[int, int] | None = None  # (process id, file descriptor)
         self._checkpointer: int | None = None  # the process whose checkpoint thread runs
+        self._thread_turn = threading.Lock()  # a flock is the process's: its threads take turns first
         if self._turn_file is not None:
             event.listen(self.writer, "connect", _writer_pragmas)
 
@@ -106,18 +107,21 @@ class EventStore:
     def write_turn(self) -> Iterator[None]:
         """Processes writing events to one SQLite file take turns on a lock file first: a blocked
         ``flock`` wakes the moment the holder lets go, where SQLite's busy handler sleeps 1, 2, 5 ms
-        and more between tries. (SQLite's own lock still guards the data; this only saves the sleeps.)"""
+        and more between tries. (SQLite's own lock still guards the data; this only saves the sleeps.)
+        The threads of one process (the group commit's leader, exposure writes) take turns on a
+        thread lock first: a ``flock`` is held by the open file, not by the thread that took it."""
         if self._turn_file is None:
             yield
             return
-        if self._turn is None or self._turn[0] != os.getpid():
-            self._turn = (os.getpid(), os.open(self._turn_file, os.O_RDWR | os.O_CREAT, 0o644))
-            self._start_checkpoints()
-        fcntl.flock(self._turn[1], fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._turn[1], fcntl.LOCK_UN)
+        with self._thread_turn:
+            if self._turn is None or self._turn[0] != os.getpid():
+                self._turn = (os.getpid(), os.open(self._turn_file, os.O_RDWR | os.O_CREAT, 0o644))
+                self._start_checkpoints()
+            fcntl.flock(self._turn[1], fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._turn[1], fcntl.LOCK_UN)
 
     def close(self) -> None:
         self.writer.dispose()

@@ -4,13 +4,14 @@ an experiment's placement answers through.
 A request names its unit (the visitor id, else the customer id); the rules cache assigns it from the
 running experiment's split (a hash, no lookup) and answers through the variant's placement
 settings. The first time a worker serves a unit in an experiment it writes the exposure (once per
-experiment and unit in the store; a write that fails is retried on the unit's next request, and
-never fails the answer).
+experiment and unit in the store; concurrent requests' exposures share a transaction through a
+group commit; a write that fails is retried on the unit's next request, and never fails the answer).
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +20,7 @@ from recommender.engine import RecommendationEngine
 from recommender.experiments import Assigned
 
 from api.events import KEY as EVENTS_KEY
+from api.events.writer import GroupCommit
 from api.experiments.store import ExperimentStore
 from api.rules.cache import KEY as RULES_KEY, rules_cache
 from api.serving.model_store import Served
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 class Experiments:
     def __init__(self, store: ExperimentStore) -> None:
         self.store = store
+        self.writer: GroupCommit[int] = GroupCommit(store.expose)
         self._seen: set[tuple[int, str]] = set()
         self._lock = threading.Lock()
 
@@ -42,8 +45,10 @@ class Experiments:
         new = {(a.experiment_id, unit): a.variant for a, unit in exposures if (a.experiment_id, unit) not in self._seen}
         if not new:
             return
+        now = time.time()
         try:
-            self.store.expose([(experiment, unit, variant) for (experiment, unit), variant in new.items()])
+            self.writer.write([{"experiment_id": experiment, "unit": unit, "variant": variant, "at": now}
+                               for (experiment, unit), variant in new.items()])
         except SQLAlchemyError as exc:
             log.warning("cannot log %d exposures (%s); retried on the units' next requests", len(new), exc)
             return

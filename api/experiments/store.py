@@ -103,13 +103,13 @@ class ExperimentStore:
             record(session, actor, "stop", "experiment", str(row.id), before, row.to_dict())
             return row.to_dict()
 
-    def expose(self, rows: Sequence[tuple[int, str, str]]) -> None:
-        """Note ``(experiment id, unit, variant)`` exposures; a unit already noted keeps its first."""
-        now = time.time()
+    def expose(self, batches: Sequence[list[dict]]) -> list[int]:
+        """Note exposures (``experiment_id``, ``unit``, ``variant``, ``at``), several requests' in one
+        transaction (a group commit's ``commit``); a unit already noted keeps its first."""
         with self.events.write_turn(), self.events.writer.begin() as connection:
             statement = dialect_module(connection).insert(EXPOSURES).on_conflict_do_nothing()
-            connection.execute(statement, [{"experiment_id": e, "unit": u, "variant": v, "at": now}
-                                           for e, u, v in rows])
+            connection.execute(statement, [row for batch in batches for row in batch])
+        return [len(batch) for batch in batches]
 
 
 def _promote(session: Session, row: ExperimentRow, variant_name: str, actor: str) -> None:

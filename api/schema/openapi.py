@@ -46,6 +46,8 @@ PARAMETERS: dict[str, dict] = {
     "user_id": {"name": "user_id", "in": "path", "required": True, "schema": string(minLength=1)},
     "visitor_id": {"name": "visitor_id", "in": "path", "required": True, "description": "the widget's first-party "
                    "visitor id", "schema": string(minLength=1)},
+    "unit": {"name": "visitor_id", "in": "query", "description": "the widget's visitor id: assigns the visitor "
+             "a variant when an experiment runs on the placement", "schema": string(minLength=1, maxLength=v.MAX_ID_LENGTH)},
     "item_id": {"name": "item_id", "in": "path", "required": True, "schema": string(minLength=1)},
     "segment": {"name": "name", "in": "path", "required": True, "description": "a lifecycle stage, live segment "
                 "or community (community:<slug>, see /v1/communities)",
@@ -96,14 +98,14 @@ PATHS: dict[str, dict] = {
         "Nearest customers by taste", "users", response("similar users", ref("SimilarUsers")),
         ("user_id", "n"), READ_ERRORS, operation_id="similarUsers")},
     "/v1/recommendations": {"post": op(
-        "Picks for a live session or anonymous visitor", "sessions", LIST, ("debug",), BODY_ERRORS, "SessionRequest",
+        "Picks for a live session or anonymous visitor", "sessions", LIST, ("debug", "unit"), BODY_ERRORS, "SessionRequest",
         operation_id="sessionRecommendations")},
     "/v1/recommendations/batch": {"post": op(
         "Picks for up to 10,000 users, one JSON line per user", "batch",
         response("one BatchLine per user, in request order", ref("BatchLine"), "application/x-ndjson"),
         (), BODY_ERRORS, "BatchRequest", operation_id="batchRecommendations")},
     "/v1/items/{item_id}/related": {"get": op(
-        "Related products", "items", LIST, ("item_id", "n", "placement", "debug"), READ_ERRORS,
+        "Related products", "items", LIST, ("item_id", "n", "placement", "debug", "unit"), READ_ERRORS,
         operation_id="relatedItems")},
     "/v1/items/{item_id}/bought-together": {"get": op(
         "Products bought in the same order, with support, confidence and lift", "items",
@@ -111,11 +113,11 @@ PATHS: dict[str, dict] = {
         READ_ERRORS,
         operation_id="boughtTogether")},
     "/v1/cart/complements": {"post": op(
-        "Complements for a whole basket", "cart", LIST, ("debug",), BODY_ERRORS, "CartRequest",
+        "Complements for a whole basket", "cart", LIST, ("debug", "unit"), BODY_ERRORS, "CartRequest",
         operation_id="cartComplements")},
     "/v1/popular": {"get": op(
         "Best sellers, overall or per category, optionally trending", "popular", LIST,
-        ("n", "category", "trending", "placement", "debug"), READ_ERRORS, operation_id="popular")},
+        ("n", "category", "trending", "placement", "debug", "unit"), READ_ERRORS, operation_id="popular")},
     "/v1/users/{user_id}/profile": {"get": op(
         "A customer's stage, live segments, RFM scores, predictions and favourite categories", "customers",
         response("the customer's profile", ref("Profile")), ("user_id",), READ_ERRORS, operation_id="userProfile")},

@@ -85,8 +85,11 @@
     var category = attr(el, "data-category", null);
     var user = attr(el, "data-user-id", customer);
     var visitor = visitorId(false);
+    // the visitor id (with consent) puts item, cart and best-seller lists in a placement's experiment too
+    var who = visitor ? "visitor_id=" + encodeURIComponent(visitor) : "";
+    if (who) query += "&" + who;
     if (items.length) {
-      return { url: api + "/v1/cart/complements", method: "POST",
+      return { url: api + "/v1/cart/complements" + (who ? "?" + who : ""), method: "POST",
                body: JSON.stringify({ items: items, n: n, placement: placement }) };
     }
     if (item) return { url: api + "/v1/items/" + encodeURIComponent(item) + "/related" + query, method: "GET" };
