@@ -22,15 +22,16 @@ def experiment_outcomes(store: EventStore, exposures: list[tuple[str, str, float
     until = stopped if stopped is not None else time.time() + 1
     units = pd.DataFrame(exposures, columns=["unit", "variant", "at"]).drop_duplicates("unit")
     position = pd.Series(np.arange(len(units)), index=units["unit"].to_numpy())
-    with store.connect() as connection:
-        shown = queries.shown(connection, placement, started, until)
-        clicks = queries.clicks(connection, started, until, placement)
-        conversions = queries.conversions(connection, started, until + window)
+    shown, clicks, conversions = queries.in_parallel(
+        store, lambda connection: queries.shown(connection, placement, started, until),
+        lambda connection: queries.clicks(connection, started, until, placement),
+        lambda connection: queries.conversions(connection, started, until + window))
     per_unit = np.zeros((len(units), 4))
     shown_unit = _unit_of(shown, position)
+    counts = shown["events"].to_numpy(np.float64)
     for column, kind in ((0, "impression"), (1, "click")):
-        rows = shown_unit[(shown["type"] == kind).to_numpy() & (shown_unit >= 0)]
-        np.add.at(per_unit[:, column], rows, 1)
+        keep = (shown["type"] == kind).to_numpy() & (shown_unit >= 0)
+        np.add.at(per_unit[:, column], shown_unit[keep], counts[keep])
     click_unit = _unit_of(clicks, position)
     click = attribute(clicks, conversions, window)
     bought = (conversions["type"] == "purchase").to_numpy() & (click >= 0)
