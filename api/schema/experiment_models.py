@@ -136,26 +136,22 @@ class SampleSize(BaseModel):
     metrics: list[str]
 
 
-class PlacementDay(BaseModel):
+class PlacementFigures(BaseModel):
+    impressions: int
+    clicks: int
+    ctr: float | None = Field(description="clicks / impressions; null without impressions")
+    add_to_carts: int = Field(description="attributed to a click (last click within the window)")
+    orders: int = Field(description="distinct attributed order ids")
+    revenue: float = Field(description="price × quantity of the attributed purchases")
+    revenue_per_1000_impressions: float | None
+
+
+class PlacementDay(PlacementFigures):
     day: str
-    impressions: int
-    clicks: int
-    ctr: float | None
-    add_to_carts: int
-    orders: int
-    revenue: float
-    revenue_per_1000_impressions: float | None
 
 
-class PlacementPerformance(BaseModel):
+class PlacementPerformance(PlacementFigures):
     placement: str
-    impressions: int
-    clicks: int
-    ctr: float | None
-    add_to_carts: int
-    orders: int
-    revenue: float
-    revenue_per_1000_impressions: float | None
     days: list[PlacementDay]
 
 
