@@ -35,7 +35,7 @@ def performance() -> str:
             line_chart(labels, {name: _series(by_day, name, labels) for name in ("impressions", "clicks")},
                        f"{placement}: impressions and clicks per day"),
             line_chart(labels, {"revenue": _series(by_day, "revenue", labels)},
-                       f"{placement}: attributed revenue per day", ",.2f"))
+                       f"{placement}: attributed revenue per day"))
     return render_template("console/performance.html", first=first, last=last,
                            placements=totals(days).to_dict("records"), charts=charts,
                            window=current_app.config["ATTRIBUTION_WINDOW_HOURS"], page_title="Performance")

@@ -8,7 +8,6 @@ from collections import Counter
 import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from .conftest import ADMIN_TOKEN
@@ -20,8 +19,18 @@ def click_and_load(browser, element) -> None:
     finished loading (reading a page still being parsed can hit nodes Chromium then replaces)."""
     page = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 10).until(EC.staleness_of(page))
+    WebDriverWait(browser, 10).until(lambda _: _gone(page))
     WebDriverWait(browser, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _gone(element) -> bool:
+    """Whether ``element``'s page was replaced: its node is stale, or Chromium already dropped the old
+    page's context while being asked (an "unhandled inspector error", seen under load)."""
+    try:
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException is one
+        return True
+    return False
 
 
 def row_texts(browser, selector: str) -> list[str]:
