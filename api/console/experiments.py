@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from recommender.errors import FieldError
 from recommender.experiments import METRICS, minimum_detectable_effect, parse_experiment, sample_size
+from recommender.experiments.design import ANALYSES
 from recommender.rules import STRATEGIES
 
 from api.console import bp
@@ -20,6 +21,8 @@ FORM_VARIANTS = 4
 METRIC_NAMES = {"click_rate": "visitors who clicked", "conversion_rate": "visitors who ordered",
                 "ctr": "clicks per impression", "revenue_per_visitor": "revenue per visitor"}
 RULE_CHOICES = {"on": "rules on", "off": "rules off"}
+ANALYSIS_NAMES = {"fixed_horizon": "fixed horizon: read once, at the sample size",
+                  "sequential": "sequential (mSPRT): valid at any time, may stop early"}
 MDE_VISITORS = (1_000, 5_000, 20_000, 100_000)
 
 
@@ -48,7 +51,8 @@ def new_experiment() -> Response | str:
     calculator = _calculator(values)
     return render_template("console/experiment_form.html", values=values, error=error, calculator=calculator,
                            strategies=STRATEGIES, metrics=METRICS, metric_names=METRIC_NAMES,
-                           rule_choices=RULE_CHOICES, rows=FORM_VARIANTS, page_title="New experiment"), \
+                           rule_choices=RULE_CHOICES, analyses={a: ANALYSIS_NAMES[a] for a in ANALYSES},
+                           rows=FORM_VARIANTS, page_title="New experiment"), \
         400 if error else 200
 
 
@@ -124,7 +128,8 @@ def _form_values(form) -> dict:
         variants.append({"name": name, "weight": _number(form.get(f"variant{k}_weight", "50")), "settings": settings})
     return {"name": form.get("name", "").strip() or "New experiment", "placement": form.get("placement", "home").strip(),
             "metric": form.get("metric", "click_rate"), "baseline_rate": _number(form.get("baseline_rate", "0.05")),
-            "minimum_effect": _number(form.get("minimum_effect", "0.1")), "variants": variants}
+            "minimum_effect": _number(form.get("minimum_effect", "0.1")), "variants": variants,
+            "analysis": form.get("analysis", "fixed_horizon")}
 
 
 def _number(text: str):

@@ -25,15 +25,17 @@ def experiment_results(store: ExperimentStore, stored: dict) -> Results | None:
 
 
 def stop_experiment(store: ExperimentStore, stored: dict, actor: str, promote: str | None, force: bool) -> dict:
-    """Stop (and promote ``promote``) as one audited change; before the horizon only with ``force``
-    (409 otherwise). The results at the moment of stopping are kept in the stop note."""
+    """Stop (and promote ``promote``) as one audited change; a fixed-horizon experiment before its
+    horizon only with ``force`` (409 otherwise), a sequential one at any time. The results at the
+    moment of stopping are kept in the stop note."""
     found = experiment_results(store, stored) if stored["status"] == "running" else None
-    if found is not None and not found.horizon_reached and not force:
+    early = found is not None and not found.horizon_reached and found.analysis == "fixed_horizon"
+    if early and not force:
         least = min(v.visitors for v in found.variants)
         raise APIError(409, "horizon_not_reached", f"the variants have {least:,} of the {found.sample_size:,} "
                        "visitors each that the design needs; stopping now reads the results early (pass force)",
                        "force")
-    note = {"early": bool(found is not None and not found.horizon_reached),
+    note = {"early": early,
             "decision": found.decision if found else None, "winner": found.winner if found else None,
             "visitors": {v.name: v.visitors for v in found.variants} if found else {}}
     return changed(lambda: store.stop(stored["id"], actor, promote, note))

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from recommender.experiments import METRICS
-from recommender.experiments.design import MAX_VARIANTS, VARIANT_PATTERN
+from recommender.experiments.design import ANALYSES, MAX_VARIANTS, VARIANT_PATTERN
 from recommender.rules import PLACEMENT_PATTERN
 
 from .rule_models import Closed, PlacementSettings
@@ -37,6 +37,9 @@ class ExperimentInput(Closed):
                                                                       "it sets the sample size")
     alpha: float = Field(0.05, ge=0.001, le=0.2)
     power: float = Field(0.8, ge=0.5, le=0.99)
+    analysis: Literal[ANALYSES] = Field(  # type: ignore[valid-type]
+        "fixed_horizon", description="fixed_horizon: read once at the sample size; sequential: the decision "
+                                     "metric is tested with the mSPRT, valid at any time, so it may stop early")
 
     def design(self) -> dict:
         """The body as ``parse_experiment`` reads it: only the settings each variant names."""
@@ -69,6 +72,7 @@ class Experiment(BaseModel):
     alpha: float
     power: float
     sample_size: int = Field(description="visitors each variant needs before the results are read")
+    analysis: Literal[ANALYSES]  # type: ignore[valid-type]
     status: Literal["draft", "running", "stopped"]
     salt: str
     created_at: str
@@ -96,8 +100,9 @@ class Comparison(BaseModel):
     uplift: float | None = Field(description="relative to the control")
     low: float | None
     high: float | None
-    p_value: float | None = Field(description="withheld (null) until the horizon; Holm-adjusted for the decision "
-                                              "metric when there are several treatments")
+    p_value: float | None = Field(description="withheld (null) until the horizon, but for a sequential "
+                                              "experiment's decision metric (always valid); Holm-adjusted for the "
+                                              "decision metric when there are several treatments")
 
 
 class VariantResult(BaseModel):
@@ -113,6 +118,7 @@ class Results(BaseModel):
     metric: str
     sample_size: int
     horizon_reached: bool
+    analysis: Literal[ANALYSES]  # type: ignore[valid-type]
     decision: Literal["collecting", "significant", "not_significant"]
     winner: str | None
     sample_ratio_p: float | None

@@ -19,7 +19,9 @@ from ..rules.definitions import SETTING_FIELDS, PlacementSettings, check_placeme
 from .sample_size import sample_size
 
 METRICS = ("click_rate", "conversion_rate")  # the metrics an experiment can be decided on (proportions)
-EXPERIMENT_FIELDS = ("name", "placement", "variants", "metric", "baseline_rate", "minimum_effect", "alpha", "power")
+EXPERIMENT_FIELDS = ("name", "placement", "variants", "metric", "baseline_rate", "minimum_effect", "alpha", "power",
+                     "analysis")
+ANALYSES = ("fixed_horizon", "sequential")  # read once at the sample size, or at any time (mSPRT)
 VARIANT_FIELDS = ("name", "weight", "settings")
 VARIANT_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
 MAX_VARIANTS = 5
@@ -49,6 +51,7 @@ class Experiment:
     alpha: float = 0.05
     power: float = 0.8
     sample_size: int = 0
+    analysis: str = "fixed_horizon"
 
     @property
     def weights(self) -> tuple[float, ...]:
@@ -57,7 +60,7 @@ class Experiment:
     def to_dict(self) -> dict:
         return {"name": self.name, "placement": self.placement, "variants": [v.to_dict() for v in self.variants],
                 "metric": self.metric, "baseline_rate": self.baseline_rate, "minimum_effect": self.minimum_effect,
-                "alpha": self.alpha, "power": self.power, "sample_size": self.sample_size}
+                "alpha": self.alpha, "power": self.power, "sample_size": self.sample_size, "analysis": self.analysis}
 
 
 def parse_experiment(data: Any) -> Experiment:
@@ -79,8 +82,11 @@ def parse_experiment(data: Any) -> Experiment:
         raise FieldError("minimum_effect", "baseline_rate × (1 + minimum_effect) must stay below 1")
     alpha = _fraction(data.get("alpha", 0.05), "alpha", 0.001, 0.2)
     power = _fraction(data.get("power", 0.8), "power", 0.5, 0.99)
+    analysis = data.get("analysis", "fixed_horizon")
+    if analysis not in ANALYSES:
+        raise FieldError("analysis", f"must be one of {', '.join(ANALYSES)}")
     n = sample_size(baseline, effect, alpha, power, len(variants))
-    return Experiment(name.strip(), placement, variants, metric, baseline, effect, alpha, power, n)
+    return Experiment(name.strip(), placement, variants, metric, baseline, effect, alpha, power, n, analysis)
 
 
 def assign(experiment_salt: str, weights: tuple[float, ...], unit: str) -> int:

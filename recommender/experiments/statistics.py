@@ -10,10 +10,13 @@ Every metric is per visitor, the unit that was randomized, so visitors are indep
 - ``revenue_per_visitor``: a mean with a normal interval, Welch's t-test against the control, and
   the relative uplift's interval by the delta method on the log of the ratio of means.
 
-The experiment is read once, at its fixed horizon (``sample_size`` visitors in every variant):
-before that, p-values and the decision are withheld, because looking at a p-value every day and
-stopping at the first one below 0.05 makes false winners several times more often than 5 %. With
-more than one treatment, p-values are Holm-adjusted. A sample-ratio mismatch (visitors per variant
+A ``fixed_horizon`` experiment is read once, at ``sample_size`` visitors in every variant: before
+that, p-values and the decision are withheld, because looking at a p-value every day and stopping
+at the first one below 0.05 makes false winners several times more often than 5 %. A
+``sequential`` experiment tests its decision metric with the mSPRT (``sequential``): its p-value
+and interval stay valid however often they are read, so it may stop as soon as they say so (the
+other metrics' p-values still wait for the horizon). With more than one treatment, the decision
+metric's p-values are Holm-adjusted. A sample-ratio mismatch (visitors per variant
 off the configured split, chi-square p < 0.001) flags broken assignment or tracking.
 """
 from __future__ import annotations
@@ -27,6 +30,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, test_proportions_2indep
 
 from .design import Experiment
+from .sequential import mixture_test
 
 SRM_ALPHA = 0.001
 CONFIDENCE = 0.95
@@ -85,6 +89,7 @@ class Results:
     metric: str
     sample_size: int
     horizon_reached: bool
+    analysis: str
     decision: str  # collecting | significant | not_significant
     winner: str | None
     sample_ratio_p: float | None
@@ -100,17 +105,23 @@ def analyse(experiment: Experiment, outcomes: list[Outcomes]) -> Results:
     control = outcomes[0]
     reached = bool(experiment.sample_size) and min(len(o) for o in outcomes) >= experiment.sample_size
     comparisons = [None] + [_compare(o, control, z) for o in outcomes[1:]]
+    sequential = experiment.analysis == "sequential"
+    if sequential:
+        comparisons = [None] + [{**c, experiment.metric: _sequential(experiment, o, control)}
+                                for c, o in zip(comparisons[1:], outcomes[1:])]
     primary = [c[experiment.metric].p_value for c in comparisons[1:]]
     adjusted = _holm(primary)
     variants = []
     for variant, outcome, compared, p in zip(experiment.variants, outcomes, comparisons, [None] + adjusted):
         if compared is not None:  # before the horizon no p-value is shown: see the module's docstring
-            compared = {name: replace(c, p_value=(p if name == experiment.metric else c.p_value) if reached else None)
+            compared = {name: replace(c, p_value=(p if name == experiment.metric else c.p_value)
+                                      if reached or (sequential and name == experiment.metric) else None)
                         for name, c in compared.items()}
         variants.append(VariantResult(variant.name, variant.weight, len(outcome), _estimates(outcome, z), compared))
     decision, winner = _decide(experiment, variants, adjusted, reached)
     srm_p = _sample_ratio_p([len(o) for o in outcomes], experiment.weights)
-    return Results(variants, experiment.metric, experiment.sample_size, reached, decision, winner, srm_p,
+    return Results(variants, experiment.metric, experiment.sample_size, reached, experiment.analysis, decision,
+                   winner, srm_p,
                    srm_p is not None and srm_p < SRM_ALPHA)
 
 
@@ -181,6 +192,19 @@ def _compare_proportions(k: int, n: int, k0: int, n0: int) -> Comparison:
     return Comparison((k / n) / (k0 / n0) - 1, float(low) - 1, float(high) - 1, float(p))
 
 
+def _sequential(experiment: Experiment, o: Outcomes, control: Outcomes) -> Comparison:
+    """The decision metric against the control, always valid: the mSPRT's p-value, and its confidence
+    sequence for the difference of the rates as a relative uplift (divided by the control's rate)."""
+    k, n, k0, n0 = o.successes(experiment.metric), len(o), control.successes(experiment.metric), len(control)
+    found = mixture_test(k, n, k0, n0, experiment.baseline_rate * experiment.minimum_effect, experiment.alpha) \
+        if min(n, n0) and k0 else None
+    if found is None:
+        return Comparison(None, None, None, None)
+    p_value, low, high = found
+    base = k0 / n0
+    return Comparison((k / n) / base - 1, low / base, high / base, p_value)
+
+
 def _compare_delta(treated: tuple[float, float] | None, control: tuple[float, float] | None, z: float,
                    p: float | None = None) -> Comparison:
     """Relative uplift of two estimates with their variances; the interval is the delta method's on
@@ -212,9 +236,10 @@ def _holm(p_values: list[float | None]) -> list[float | None]:
 
 def _decide(experiment: Experiment, variants: list[VariantResult], adjusted: list[float | None],
             reached: bool) -> tuple[str, str | None]:
-    """At the horizon: the variant whose primary metric beats the control significantly (the one
-    with the highest rate if several do; the control if it beats every treatment), else none."""
-    if not reached:
+    """The variant whose primary metric beats the control significantly (the one with the highest
+    rate if several do; the control if it beats every treatment), else none: at the horizon, or at
+    any time for a sequential experiment."""
+    if not reached and experiment.analysis != "sequential":
         return "collecting", None
     better = [(v.metrics[experiment.metric].value, v.name) for v, p in zip(variants[1:], adjusted)
               if p is not None and p < experiment.alpha and v.versus_control[experiment.metric].uplift > 0]
@@ -224,7 +249,7 @@ def _decide(experiment: Experiment, variants: list[VariantResult], adjusted: lis
              for v, p in zip(variants[1:], adjusted)]
     if all(worse):
         return "significant", variants[0].name
-    return "not_significant", None
+    return ("not_significant", None) if reached else ("collecting", None)
 
 
 def _sample_ratio_p(visitors: list[int], weights: tuple[float, ...]) -> float | None:

@@ -143,3 +143,15 @@ def test_batch_lines_carry_their_variant(admin):
     assert all(line["experiment_id"] == experiment["id"] for line in lines)
     assert all((line["strategy"] == "popular") == (line["variant"] == "B") for line in lines)
     assert len({line["recommendation_id"] for line in lines}) == 4
+
+
+def test_a_sequential_experiment_may_stop_at_any_time(admin):
+    experiment = create(admin, {**DESIGN, "analysis": "sequential"})
+    assert experiment["analysis"] == "sequential"
+    admin.post(f"/v1/experiments/{experiment['id']}/start", headers=AUTH)
+    picks(admin, "early-bird")
+    results = admin.get(f"/v1/experiments/{experiment['id']}/results", headers=AUTH).json["results"]
+    assert results["analysis"] == "sequential" and not results["horizon_reached"]
+    stopped = admin.post(f"/v1/experiments/{experiment['id']}/stop", json={"promote": None}, headers=AUTH)
+    assert stopped.status_code == 200 and stopped.json["stop_note"]["early"] is False
+    assert admin.get("/v1/placements/home").json["strategy"] == "blend"  # nothing promoted

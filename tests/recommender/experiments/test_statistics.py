@@ -4,6 +4,8 @@ true uplift of the designed size is found with the designed power, and intervals
 Small runs here (200 experiments of a few hundred visitors); ``python -m bench.run experiments``
 runs the full-size calibration.
 """
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,50 @@ def test_intervals_and_holm_with_three_variants():
     small, large = sorted(range(2), key=lambda k: raw[k])
     assert adjusted[small] == pytest.approx(min(1.0, 2 * raw[small]))
     assert adjusted[large] == pytest.approx(min(1.0, max(2 * raw[small], raw[large])))
+
+
+def peeking(analysis: str, truth: float, seed: int, looks: int = 10) -> tuple[float, float]:
+    """200 experiments read after every tenth of the sample size and stopped at the first significant
+    read: the share stopped with a winner, and the mean share of the sample size used."""
+    rng = np.random.default_rng(seed)
+    experiment = parse_experiment({"name": "peek", "placement": "home", "baseline_rate": 0.2, "minimum_effect": 0.3,
+                                   "analysis": analysis, "variants": [{"name": "A"}, {"name": "B"}]})
+    n = experiment.sample_size
+    if analysis == "fixed_horizon":  # what reading p-values before the horizon would do: show them at every look
+        experiment = replace(experiment, sample_size=1)
+    stopped, used = 0, 0.0
+    for _ in range(200):
+        a, b = rng.random(n) < 0.2, rng.random(n) < 0.2 * (1 + truth)
+        for look in range(1, looks + 1):
+            m = n * look // looks
+            results = analyse(experiment, [Outcomes(np.ones(m), a[:m] * 1.0, np.zeros(m), np.zeros(m)),
+                                           Outcomes(np.ones(m), b[:m] * 1.0, np.zeros(m), np.zeros(m))])
+            if results.decision == "significant":
+                stopped += 1
+                break
+        used += m / n
+    return stopped / 200, used / 200
+
+
+def test_peeking_at_fixed_horizon_p_values_inflates_false_winners_and_the_sequential_test_does_not():
+    naive, _ = peeking("fixed_horizon", 0.0, 21)
+    sequential, _ = peeking("sequential", 0.0, 21)
+    assert naive > 0.12 and sequential <= 0.05
+
+
+def test_the_sequential_test_stops_early_on_a_real_effect():
+    found, used = peeking("sequential", 0.6, 22)  # twice the designed effect
+    assert found >= 0.9 and used < 0.6
+
+
+def test_sequential_results_show_the_decision_metrics_p_value_before_the_horizon():
+    rng = np.random.default_rng(23)
+    experiment = design(0.3, 0.2)
+    sequential = replace(experiment, analysis="sequential")
+    groups = [click_rate(rng, 300, 0.3), click_rate(rng, 300, 0.6)]
+    results = analyse(sequential, groups)
+    compared = results.variants[1].versus_control
+    assert not results.horizon_reached and results.decision == "significant" and results.winner == "V1"
+    assert compared["click_rate"].p_value < 0.05 and compared["conversion_rate"].p_value is None
+    fixed = analyse(experiment, groups).variants[1].versus_control["click_rate"]
+    assert compared["click_rate"].high - compared["click_rate"].low > fixed.high - fixed.low  # the price of peeking
