@@ -159,6 +159,48 @@ def calibration_section() -> list[str]:
         "",
         "At exactly the designed effect the expected detection rate is the designed power, 80 %: a run of "
         "experiments lands on either side of it by chance, so the check is that its interval reaches 80 %.",
+        "",
+        *_peeking_rows(design, visitors, baseline, uplift),
+    ]
+
+
+PEEKS, PEEK_RUNS = 10, 200
+
+
+def _peeking_rows(design, visitors, baseline: float, uplift: float) -> list[str]:
+    """Experiments read after every tenth of the sample size and stopped at the first significant
+    read: fixed-horizon p-values shown early (what the guard withholds) against the mSPRT."""
+    from dataclasses import replace
+
+    from recommender.experiments import analyse
+
+    def run(experiment, truth: float) -> tuple[float, float]:
+        stopped = used = 0.0
+        for _ in range(PEEK_RUNS):
+            groups = [visitors(baseline), visitors(baseline * (1 + truth))]
+            for look in range(1, PEEKS + 1):
+                m = len(groups[0]) * look // PEEKS
+                parts = [type(g)(g.impressions[:m], g.clicks[:m], g.orders[:m], g.revenue[:m]) for g in groups]
+                if analyse(experiment, parts).decision == "significant":
+                    stopped += 1
+                    break
+            used += look / PEEKS
+        return stopped / PEEK_RUNS, used / PEEK_RUNS
+
+    peeked, sequential = replace(design, sample_size=1), replace(design, analysis="sequential")
+    naive, _ = run(peeked, 0.0)
+    always, _ = run(sequential, 0.0)
+    found, used = run(sequential, 2 * uplift)
+    designed, _ = run(sequential, uplift)
+    return [
+        f"Peeking: {PEEK_RUNS} experiments of the same size read after every tenth of it, stopped at the first "
+        "significant read:",
+        "",
+        "| analysis | A/A stopped with a winner | true effect × 2: found (share of the sample used) | "
+        "true effect × 1: found |",
+        "|---|---:|---:|---:|",
+        f"| fixed-horizon p-values read at every look (what the guard withholds) | {naive:.1%} | | |",
+        f"| `sequential` (mSPRT) read at every look | {always:.1%} | {found:.1%} ({used:.0%}) | {designed:.1%} |",
     ]
 
 

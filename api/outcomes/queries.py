@@ -6,7 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
-from sqlalchemy import BigInteger, Integer, cast, func, select
+from sqlalchemy import BigInteger, Integer, cast, func, select, text
 from sqlalchemy.engine import Connection
 
 from recommender.customers import SECONDS_PER_DAY
@@ -18,6 +18,9 @@ CONVERSIONS = ("cart", "purchase")
 CLICK_COLUMNS = ("visitor_id", "user_id", "item_id", "at", "placement")
 CONVERSION_COLUMNS = ("visitor_id", "user_id", "item_id", "at", "type", "order_id", "price", "quantity")
 SHOWN_COLUMNS = ("visitor_id", "user_id", "type", "events")
+# The predicate of the partial index ``events_attribution`` (migration 0003), written out as a literal:
+# a database uses a partial index only for a query that states its predicate, constants included.
+ATTRIBUTED = text("type IN ('click', 'cart', 'purchase')")
 
 
 def in_parallel(store: EventStore, *reads: Callable[[Connection], pd.DataFrame]) -> list[pd.DataFrame]:
@@ -49,7 +52,7 @@ def daily_counts(connection: Connection, since: float, until: float) -> pd.DataF
 
 def clicks(connection: Connection, since: float, until: float, placement: str | None = None) -> pd.DataFrame:
     query = select(*(EVENTS.c[name] for name in CLICK_COLUMNS)).where(
-        EVENTS.c.type == "click", EVENTS.c.at >= since, EVENTS.c.at < until)
+        EVENTS.c.type == "click", EVENTS.c.at >= since, EVENTS.c.at < until, ATTRIBUTED)
     if placement is not None:
         query = query.where(EVENTS.c.placement == placement)
     return _frame(connection, query, CLICK_COLUMNS)
@@ -57,7 +60,7 @@ def clicks(connection: Connection, since: float, until: float, placement: str | 
 
 def conversions(connection: Connection, since: float, until: float) -> pd.DataFrame:
     query = select(*(EVENTS.c[name] for name in CONVERSION_COLUMNS)).where(
-        EVENTS.c.type.in_(CONVERSIONS), EVENTS.c.at >= since, EVENTS.c.at < until)
+        EVENTS.c.type.in_(CONVERSIONS), EVENTS.c.at >= since, EVENTS.c.at < until, ATTRIBUTED)
     return _frame(connection, query, CONVERSION_COLUMNS)
 
 
