@@ -1,9 +1,10 @@
 """``/v1/experiments``: A/B experiments on a placement (admin token).
 
 Create a draft, start it (one running experiment per placement), read its results, stop it —
-promoting a variant makes its settings the placement's own in the same audited change. Stopping
-before every variant reached the sample size the design asked for needs ``force``: the results
-are only read at that fixed horizon (see ``recommender.experiments.statistics``).
+promoting a variant makes its settings the placement's own in the same audited change. Stopping a
+``fixed_horizon`` experiment before every variant reached the sample size the design asked for
+needs ``force`` (its results are only read at that horizon); a ``sequential`` one may stop at any
+time (see ``recommender.experiments.statistics``).
 """
 from __future__ import annotations
 
