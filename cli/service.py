@@ -60,7 +60,11 @@ def _export(args: argparse.Namespace) -> int:
         raise ValueError(str(exc)) from exc
     now = {}
     if args.segment:
-        membership = live_segments(settings).now(served)
+        segments = live_segments(settings)
+        try:
+            membership = segments.now(served)
+        finally:
+            segments.store.close()
         users = segment_user_ids(served, args.segment, membership)
         now = segments_now(users, membership)
     else:

@@ -2,6 +2,7 @@
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,31 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the session (see ``tests/databases.py``), skipped where none is installed.
+    Its folder is not under pytest's (private to the user running the tests, which the server's
+    user may not be)."""
+    from tests.databases import PostgresServer, server_binaries
+
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL server binaries not installed (Debian package postgresql)")
+    folder = tempfile.mkdtemp(prefix="vitrine-postgres-")
+    server = PostgresServer(Path(folder), binaries).start()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """Each store test runs on the embedded SQLite file and on PostgreSQL alike."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'vitrine.db'}"
+    return request.getfixturevalue("postgres").new_database()
 
 
 @pytest.fixture

@@ -203,8 +203,12 @@ def _experiments(rows: list[dict], book: RuleBook) -> dict[str, RunningExperimen
 def with_stored_rules(served: Served, settings: Mapping) -> Served:
     """``served`` answering through the rules of the store ``settings`` name, with its catalog updates'
     prices (``vitrine export``)."""
-    cache = RulesCache(RuleStore(database_url(settings)), 0.0)
-    return replace(served, engine=cache.engine(served), cards=cache.cards(served))
+    store = RuleStore(database_url(settings))
+    try:
+        cache = RulesCache(store, 0.0)
+        return replace(served, engine=cache.engine(served), cards=cache.cards(served))
+    finally:
+        store.close()
 
 
 def install_rules(app: Flask) -> RulesCache:

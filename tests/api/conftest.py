@@ -53,9 +53,13 @@ def client(shared_app):
 
 
 @pytest.fixture
-def private_app(models_dir: Path, tmp_path: Path):
-    """An app over the shared models with a data folder (rules, events) of its own."""
-    return make_app(models_dir, DATA_DIR=str(tmp_path / "data"))
+def private_app(models_dir: Path, tmp_path: Path, database_url: str):
+    """An app over the shared models with a data folder and a database (rules, events, experiments)
+    of its own: an SQLite file, then a PostgreSQL database. Its connections are closed afterwards."""
+    app = make_app(models_dir, DATA_DIR=str(tmp_path / "data"), DATABASE_URL=database_url)
+    yield app
+    app.extensions["vitrine_events"].store.close()
+    app.extensions["vitrine_rules"].store.close()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Concurrent writers through two worker processes lose nothing, never get a 500, and leave an
-audit that chains: each entry's "before" is the previous entry's "after"."""
+audit that chains: each entry's "before" is the previous entry's "after" — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
@@ -33,8 +33,9 @@ def audit(base: str, entity: str) -> list[dict]:
     return list(reversed(call(base, "GET", f"/v1/rules/audit?entity={entity}&limit=500")[1]["entries"]))
 
 
-def test_twenty_writers_on_one_item_placement_and_rule(models_dir, tmp_path):
-    env = {"VITRINE_DATA_DIR": str(tmp_path / "data"), "VITRINE_ADMIN_TOKEN": ADMIN_TOKEN}
+def test_twenty_writers_on_one_item_placement_and_rule(models_dir, tmp_path, database_url):
+    env = {"VITRINE_DATA_DIR": str(tmp_path / "data"), "VITRINE_ADMIN_TOKEN": ADMIN_TOKEN,
+           "VITRINE_DATABASE_URL": database_url}
     with running_server(models_dir, tmp_path, workers=2, env=env) as base:
         item = in_parallel([(base, "PUT", "/v1/catalog/items/p00001", {f"column_{i}": i}) for i in range(WRITERS)])
         assert {status for status, _ in item} == {200}

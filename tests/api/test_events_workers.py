@@ -33,8 +33,9 @@ def one_connection_per_worker(base: str) -> list[http.client.HTTPConnection]:
     raise AssertionError("only one worker ever answered")
 
 
-def test_an_event_posted_to_one_worker_shows_in_the_others_next_answer(models_dir, store, tmp_path):
-    env = {"VITRINE_DATA_DIR": str(tmp_path / "data"), "VITRINE_RELOAD_INTERVAL": "5"}
+def test_an_event_posted_to_one_worker_shows_in_the_others_next_answer(models_dir, store, tmp_path, database_url):
+    env = {"VITRINE_DATA_DIR": str(tmp_path / "data"), "VITRINE_RELOAD_INTERVAL": "5",
+           "VITRINE_DATABASE_URL": database_url}
     category = store.catalog.category.value_counts().index[0]
     viewed = store.catalog.loc[store.catalog.category == category, "item_id"].tolist()[:3]
     with running_server(models_dir, tmp_path, workers=2, env=env) as base:

@@ -104,7 +104,7 @@ def test_the_audit_log_keeps_who_when_before_and_after(client):
     assert client.get("/v1/rules/audit?limit=0", headers=AUTH).status_code == 400
 
 
-def test_exclusions_never_leak_through_any_endpoint(client, models_dir, store, tmp_path, monkeypatch):
+def test_exclusions_never_leak_through_any_endpoint(client, models_dir, store, tmp_path, monkeypatch, database_url):
     user = store.events.user_id.iloc[0]
     top = client.get(f"/v1/users/{user}/recommendations?n=1").json["items"][0]
     anchor, partner = store.complements[0]
@@ -127,6 +127,7 @@ def test_exclusions_never_leak_through_any_endpoint(client, models_dir, store, t
     for line in batch.get_data(as_text=True).splitlines():
         assert len(json.loads(line)["items"]) == 20 and not {i["item_id"] for i in json.loads(line)["items"]} & banned
     monkeypatch.setenv("VITRINE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VITRINE_DATABASE_URL", database_url)  # the store the app writes to
     out = tmp_path / "picks.jsonl"
     assert main(["export", "--all", "--n", "10", "--models-dir", str(models_dir), "--out", str(out), "--quiet"]) == 0
     exported = [json.loads(line) for line in out.read_text().splitlines()]

@@ -20,8 +20,8 @@ def event(event_id: str, kind: str = "view", visitor: str | None = "v1", user: s
 
 
 @pytest.fixture
-def store(tmp_path) -> EventStore:
-    opened = EventStore(f"sqlite:///{tmp_path / 'events.db'}")
+def store(database_url) -> EventStore:
+    opened = EventStore(database_url)
     yield opened
     opened.close()
 
