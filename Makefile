@@ -15,7 +15,7 @@ PORT       ?= 8000
 # VITRINE_ADMIN_TOKEN yourself.
 ADMIN_TOKEN_FILE := data/admin_token
 
-.PHONY: run test browser bench train demo-data screenshots clean
+.PHONY: run test browser postgres bench train demo-data screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,7 +56,7 @@ run: train $(ADMIN_TOKEN_FILE)
 
 demo-data: $(DEMO_DIR)/events.csv
 
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	$(BIN)/python -m pytest
 
 # The browser tests (tests/browser) drive Debian's headless Chromium through its ChromeDriver;
@@ -65,6 +65,14 @@ browser:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium chromium-driver; \
+	fi
+
+# The store tests run on PostgreSQL too: tests/databases.py starts a throwaway server from the
+# installed binaries (initdb, pg_ctl); install Debian's server package when they are missing.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y postgresql; \
 	fi
 
 bench: $(STAMP)

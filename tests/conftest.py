@@ -30,14 +30,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A PostgreSQL server for the session (see ``tests/databases.py``), skipped where none is installed.
-    Its folder is not under pytest's (private to the user running the tests, which the server's
+    """A PostgreSQL server for the session (see ``tests/databases.py``; ``make test`` installs the
+    server package where it is missing). Its folder is not under pytest's (private to the user running the tests, which the server's
     user may not be)."""
     from tests.databases import PostgresServer, server_binaries
 
     binaries = server_binaries()
     if binaries is None:
-        pytest.skip("PostgreSQL server binaries not installed (Debian package postgresql)")
+        pytest.fail("PostgreSQL server binaries are not installed: run `make test` (it installs Debian's "
+                    "postgresql package) or install it yourself")
     folder = tempfile.mkdtemp(prefix="vitrine-postgres-")
     server = PostgresServer(Path(folder), binaries).start()
     yield server
