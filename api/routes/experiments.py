@@ -19,7 +19,7 @@ from api.experiments.results import changed, experiment_results, stop_experiment
 from api.rules.changes import admin_actor, invalid, not_found
 from api.schema.limits import MAX_RULE_ID
 from api.schema.experiment_models import ExperimentInput, StopRequest
-from api.schema.validation import parse_body
+from api.schema.validation import parse_body, query_number
 
 bp = Blueprint("experiments", __name__, url_prefix="/v1/experiments")
 
@@ -76,35 +76,22 @@ def calculator() -> dict:
     smallest effect that many detect; ``visitors_per_day`` turns it into days."""
     admin_actor()
     args = request.args
-    baseline = _number(args, "baseline_rate", 0.05, 0.0001, 0.9)
-    alpha = _number(args, "alpha", 0.05, 0.001, 0.2)
-    power = _number(args, "power", 0.8, 0.5, 0.99)
-    variants = int(_number(args, "variants", 2, 2, 5))
-    daily = _number(args, "visitors_per_day", 0, 0, 1e9)
+    baseline = query_number(args, "baseline_rate", 0.05, 0.0001, 0.9)
+    alpha = query_number(args, "alpha", 0.05, 0.001, 0.2)
+    power = query_number(args, "power", 0.8, 0.5, 0.99)
+    variants = int(query_number(args, "variants", 2, 2, 5))
+    daily = query_number(args, "visitors_per_day", 0, 0, 1e9)
     if "visitors" in args:
-        visitors = int(_number(args, "visitors", 0, 10, 1e9))
+        visitors = int(query_number(args, "visitors", 0, 10, 1e9))
         effect = minimum_detectable_effect(baseline, visitors, alpha, power, variants)
     else:
-        effect = _number(args, "minimum_effect", 0.1, 0.005, 5.0)
+        effect = query_number(args, "minimum_effect", 0.1, 0.005, 5.0)
         if baseline * (1 + effect) >= 1:
             raise bad_request("baseline_rate × (1 + minimum_effect) must stay below 1", "minimum_effect")
         visitors = sample_size(baseline, effect, alpha, power, variants)
     return {"baseline_rate": baseline, "minimum_effect": effect, "alpha": alpha, "power": power, "variants": variants,
             "visitors_per_variant": visitors, "visitors_total": visitors * variants,
             "days": (visitors * variants / daily) if daily > 0 else None, "metrics": list(METRICS)}
-
-
-def _number(args, name: str, default: float, low: float, high: float) -> float:
-    raw = args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not low <= value <= high:
-        raise bad_request(f"{name} must be a number from {low:g} to {high:g}", name)
-    return value
 
 
 def _stored(experiment_id: int) -> dict:

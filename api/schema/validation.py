@@ -58,6 +58,19 @@ def query_limit(args: MultiDict) -> int:
     return int(raw)
 
 
+def query_number(args: MultiDict, name: str, default: float, low: float, high: float) -> float:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        raise bad_request(f"{name} must be a number from {low:g} to {high:g}", name)
+    return value
+
+
 def query_text(args: MultiDict, name: str) -> str | None:
     raw = args.get(name)
     if raw is not None and not 1 <= len(raw) <= MAX_ID_LENGTH:

@@ -8,14 +8,13 @@ same variant on every host and worker, and no assignment table is read per reque
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import FieldError
-from ..rules.definitions import SETTING_FIELDS, PlacementSettings, check_placement_name, parse_settings
+from ..rules.definitions import PlacementSettings, check_placement_name, is_number, parse_settings, refuse_unknown
 from .sample_size import sample_size
 
 METRICS = ("click_rate", "conversion_rate")  # the metrics an experiment can be decided on (proportions)
@@ -67,7 +66,7 @@ def parse_experiment(data: Any) -> Experiment:
     """A checked experiment from its JSON form; every mistake raises ``FieldError`` naming the field."""
     if not isinstance(data, Mapping):
         raise FieldError("experiment", "must be a JSON object")
-    _refuse_unknown(data, EXPERIMENT_FIELDS, "")
+    refuse_unknown(data, EXPERIMENT_FIELDS)
     name = data.get("name")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
         raise FieldError("name", "must be a text of 1 to 200 characters")
@@ -113,7 +112,7 @@ def _variants(value: Any) -> tuple[Variant, ...]:
         where = f"variants[{i}]"
         if not isinstance(item, Mapping):
             raise FieldError(where, "must be a JSON object with name, weight and settings")
-        _refuse_unknown(item, VARIANT_FIELDS, where + ".")
+        refuse_unknown(item, VARIANT_FIELDS, where + ".")
         name = item.get("name")
         if not isinstance(name, str) or not re.fullmatch(VARIANT_PATTERN, name):
             raise FieldError(f"{where}.name", "must be 1 to 32 letters, digits, '_' or '-'")
@@ -121,7 +120,7 @@ def _variants(value: Any) -> tuple[Variant, ...]:
             raise FieldError(f"{where}.name", f"variant {name!r} is named twice")
         names.add(name)
         weight = item.get("weight", 1)
-        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not (math.isfinite(weight) and weight > 0):
+        if not is_number(weight) or weight <= 0:
             raise FieldError(f"{where}.weight", "must be a number > 0 (weights are shares of the traffic)")
         variants.append((name, float(weight), _settings(item.get("settings", {}), f"{where}.settings")))
     total = sum(weight for _, weight, _ in variants)
@@ -132,7 +131,6 @@ def _settings(value: Any, where: str) -> dict:
     """The settings a variant changes, checked as placement settings would be."""
     if not isinstance(value, Mapping):
         raise FieldError(where, "must be a JSON object of placement settings")
-    _refuse_unknown(value, SETTING_FIELDS, where + ".")
     try:
         checked = parse_settings(dict(value)).to_dict()
     except FieldError as exc:
@@ -141,15 +139,10 @@ def _settings(value: Any, where: str) -> dict:
 
 
 def _fraction(value: Any, name: str, low: float, high: float) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+    if not is_number(value) or not low <= value <= high:
         raise FieldError(name, f"must be a number from {low:g} to {high:g}")
     return float(value)
 
-
-def _refuse_unknown(data: Mapping, allowed: tuple[str, ...], prefix: str) -> None:
-    unknown = sorted(str(key) for key in data if key not in allowed)
-    if unknown:
-        raise FieldError(prefix + unknown[0], f"unknown field; the fields are {', '.join(allowed)}")
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ def parse_rule(data: Any, kinds: Mapping[str, str] | None, known_items: Containe
     stored: columns and audiences are then taken as they are."""
     if not isinstance(data, Mapping):
         raise FieldError("rule", "must be a JSON object")
-    _refuse_unknown(data, RULE_FIELDS + ("id",))
+    refuse_unknown(data, RULE_FIELDS + ("id",))
     action = data.get("action")
     if action not in ACTIONS:
         raise FieldError("action", f"must be one of {', '.join(ACTIONS)}, got {action!r}")
@@ -151,19 +151,19 @@ def parse_settings(data: Any) -> PlacementSettings:
     """Checked placement settings; fields left out take their defaults."""
     if not isinstance(data, Mapping):
         raise FieldError("settings", "must be a JSON object")
-    _refuse_unknown(data, SETTING_FIELDS)
+    refuse_unknown(data, SETTING_FIELDS)
     defaults = PlacementSettings()
     values = {name: data.get(name, getattr(defaults, name)) for name in SETTING_FIELDS}
     for name in ("exclude_out_of_stock", "exclude_purchased"):
         _bool(values[name], name)
     days = values["repurchase_after_days"]
-    if days is not None and (not _is_number(days) or not 0 < days <= 36_500):
+    if days is not None and (not is_number(days) or not 0 < days <= 36_500):
         raise FieldError("repurchase_after_days", "must be a number of days from 0 (excluded) to 36500, or null")
     cap = values["max_per_category"]
     if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= 100):
         raise FieldError("max_per_category", "must be an integer from 1 to 100, or null")
     for name in ("min_price", "max_price"):
-        if values[name] is not None and (not _is_number(values[name]) or values[name] < 0):
+        if values[name] is not None and (not is_number(values[name]) or values[name] < 0):
             raise FieldError(name, "must be a number >= 0, or null")
     low, high = values["min_price"], values["max_price"]
     if low is not None and high is not None and low > high:
@@ -171,7 +171,7 @@ def parse_settings(data: Any) -> PlacementSettings:
     if values["objective"] not in OBJECTIVES:
         raise FieldError("objective", f"must be one of {', '.join(OBJECTIVES)}")
     floor = values["relevance_floor"]
-    if not _is_number(floor) or not 0 <= floor <= 1:
+    if not is_number(floor) or not 0 <= floor <= 1:
         raise FieldError("relevance_floor", "must be a number from 0 to 1")
     if values["strategy"] not in STRATEGIES:
         raise FieldError("strategy", f"must be one of {', '.join(STRATEGIES)}")
@@ -187,10 +187,11 @@ def check_placement_name(name: Any, field_name: str = "placement") -> str:
 
 
 # ---- field checks -------------------------------------------------------------------------------
-def _refuse_unknown(data: Mapping, allowed: tuple[str, ...]) -> None:
+def refuse_unknown(data: Mapping, allowed: tuple[str, ...], prefix: str = "") -> None:
+    """A ``FieldError`` naming the first key of ``data`` not in ``allowed`` (under ``prefix``)."""
     unknown = sorted(str(key) for key in data if key not in allowed)
     if unknown:
-        raise FieldError(unknown[0], f"unknown field; the fields are {', '.join(allowed)}")
+        raise FieldError(prefix + unknown[0], f"unknown field; the fields are {', '.join(allowed)}")
 
 
 def _name(value: Any) -> str:
@@ -205,7 +206,7 @@ def _bool(value: Any, name: str) -> bool:
     return value
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -239,7 +240,7 @@ def _factor(value: Any, action: str) -> float | None:
         if value is not None:
             raise FieldError("factor", f"only boost and bury rules take a factor, not {action}")
         return None
-    if not _is_number(value) or value <= 0:
+    if not is_number(value) or value <= 0:
         raise FieldError("factor", f"{action} needs a factor > 0")
     if action == "boost" and not 1 < value <= MAX_FACTOR:
         raise FieldError("factor", f"a boost factor must be greater than 1 (and at most {MAX_FACTOR:,.0f})")
