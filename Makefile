@@ -20,7 +20,7 @@ ADMIN_TOKEN_FILE := data/admin_token
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(STAMP)
 
 $(DEMO_DIR)/events.csv: | $(STAMP)

@@ -21,6 +21,37 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cutoff", help="evaluation cut-off date (ISO 8601); default: last 15%% of the time range")
 
 
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("local", "spark"), default="local",
+                        help="where events are read and ALS, co-purchase and popularity fitted: this process "
+                             "(default) or Spark (pip install -e '.[spark]')")
+    parser.add_argument("--master", help="Spark master URL (default: the one spark-submit sets, else local[*])")
+    parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Spark setting, e.g. spark.driver.memory=8g (repeatable)")
+
+
+@contextmanager
+def _engine(args: argparse.Namespace) -> Iterator:
+    """The engine the options name; a Spark session is stopped when the command ends."""
+    if args.engine == "local":
+        from training.models import LOCAL
+
+        yield LOCAL
+        return
+    pairs = [item.partition("=") for item in args.spark_conf]
+    if any(not key or not sep for key, sep, _ in pairs):
+        raise ValueError(f"--spark-conf takes KEY=VALUE, got {args.spark_conf!r}")
+    try:
+        from training.spark import SparkEngine, spark_session
+    except ImportError as error:
+        raise ValueError(str(error)) from None
+    session = spark_session(args.master, {key: value for key, _, value in pairs})
+    try:
+        yield SparkEngine(session)
+    finally:
+        session.stop()
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo-data", help="write a synthetic demo store (events.csv, catalog.csv)")
     demo.add_argument("--users", type=int, default=2000)
@@ -34,10 +65,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--models-dir", type=Path, default=Path("models"))
     train.add_argument("--no-evaluate", action="store_true", help="skip the holdout evaluation")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_engine_options(train)
 
     evaluate = sub.add_parser("evaluate", help="print the holdout evaluation table")
     _add_input_options(evaluate)
     evaluate.add_argument("--json", type=Path, help="also write the metrics as JSON to this file")
+    _add_engine_options(evaluate)
 
     tune = sub.add_parser("tune", help="run only the model selection every training run does, and report it")
     _add_input_options(tune)
@@ -94,8 +127,9 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from training.pipeline import train
 
-    with _source(args) as source:
-        manifest = train(source, _config(args), args.models_dir, not args.no_evaluate, progress=not args.quiet)
+    with _source(args) as source, _engine(args) as engine:
+        manifest = train(source, _config(args), args.models_dir, not args.no_evaluate, progress=not args.quiet,
+                         engine=engine)
     print(summary(manifest, args.models_dir))
     return 0
 
@@ -104,8 +138,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     from training.evaluation import format_table
     from training.pipeline import run_evaluation
 
-    with _source(args) as source:
-        result = run_evaluation(source, _config(args))
+    with _source(args) as source, _engine(args) as engine:
+        result = run_evaluation(source, _config(args), engine)
     print(f"cut-off {result['cutoff']}; test users {result['test_users']}; chosen {result['selection'].get('chosen')}")
     print(format_table(result["metrics"]))
     if args.json:

@@ -240,6 +240,20 @@ class CoPurchaseModel:
         }
 
     @classmethod
+    def from_rules(cls, rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, confidence: np.ndarray,
+                   lift: np.ndarray, item_counts: np.ndarray, n_baskets: float, **params) -> "CoPurchaseModel":
+        """A fitted model from rules computed elsewhere (a Spark job), each ``rows[i] → cols[i]``
+        with its weighted count, confidence and lift, already cut to ``top_k`` per item."""
+        order = np.lexsort((cols, rows))
+        model = cls(**params)
+        model._check_params()
+        model.n_baskets_ = float(n_baskets)
+        model.item_counts_ = np.asarray(item_counts, dtype=np.float64)
+        parts = (np.asarray(a)[order] for a in (rows, cols, counts, confidence, lift))
+        model._set_rules(_Rules(*parts), len(model.item_counts_))
+        return model
+
+    @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], **params) -> "CoPurchaseModel":
         """Rebuild a fitted model; ``params`` must be those it was fitted with."""
         missing = [key for key in _ARRAY_KEYS if key not in arrays]

@@ -23,7 +23,7 @@ from recommender.ranking import rows_per_batch, top_n
 
 from .config import MODES, TrainConfig
 from .dataset import PURCHASE, Dataset
-from .models import FittedModels, fit_models, signals
+from .models import LOCAL, Engine, FittedModels, fit_models, signals
 from .profiles import stages_as_of
 from .ranking import ranked_lists, ranking_inputs
 from .session_evaluation import session_task
@@ -151,13 +151,14 @@ def metrics_by_stage(split: Split, lists: dict, stages: np.ndarray, k: int) -> d
     return out
 
 
-def evaluate(data: Dataset, config: TrainConfig, rankers: dict[str, LambdaRanker] | None = None) -> dict:
+def evaluate(data: Dataset, config: TrainConfig, rankers: dict[str, LambdaRanker] | None = None,
+             engine: Engine = LOCAL) -> dict:
     """Fit on events before the cut-off, score the purchases after it."""
     cutoff = resolve_cutoff(data, config)
     split = split_by_time(data, cutoff, config.evaluation.max_users)
     if len(split.users) == 0:
         raise ValueError("no customer seen before the evaluation cut-off buys after it: move the cut-off")
-    models = fit_models(split.train, config, now=cutoff)
+    models = fit_models(split.train, config, now=cutoff, engine=engine)
     stages = stages_as_of(split.train, cutoff, config.lifecycle)[split.users]
     result = evaluate_split(split, models, config, stages, rankers)
     result["cutoff"] = pd.Timestamp(cutoff, unit="s", tz="UTC").isoformat()

@@ -11,7 +11,7 @@ import gzip
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -86,7 +86,7 @@ class LoadReport:
 
 
 @dataclass(frozen=True)
-class _Rule:
+class Rule:
     """A reason to leave rows out: ``mask`` marks them, ``column`` is the file column to blame."""
 
     reason: str
@@ -96,7 +96,7 @@ class _Rule:
 
 
 @dataclass
-class _Parsed:
+class Parsed:
     """All rows in canonical columns (ids still as strings), plus per-row facts the rules need.
 
     ``unreadable`` maps a canonical column to its cells that hold a value that cannot be read;
@@ -121,15 +121,12 @@ def load_events(
     """
     path = Path(path)
     layout = CANONICAL if preset is None else get_preset(preset)
-    sources = _event_sources(path, layout, column_map)
+    sources = event_sources(path, layout, column_map)
     text = [sources[name] for name in TEXT_COLUMNS if name in sources]
     table = read_table(path, list(dict.fromkeys(sources.values())), text)
     if table.empty:
         raise DataError(f"{path}: no data rows")
-    raw = {name: table[source] for name, source in sources.items()}
-    parsed = _canonical(raw, layout)
-    rules = _rules(parsed, raw, sources, layout)
-    reason = _first_reason(rules, len(table))
+    parsed, rules, reason = classify({name: table[source] for name, source in sources.items()}, sources, layout)
     _check_bad_share(path, table, rules, reason, max_bad_share)
     if layout.drop_duplicates:
         rules.append(_duplicates(parsed.frame, reason, len(rules) + 1))
@@ -331,9 +328,7 @@ def parse_events(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(names[codes], index=values.index, dtype=object), unknown
 
 
-def _event_sources(
-    path: Path, layout: Preset, column_map: Mapping[str, str] | None
-) -> dict[str, str]:
+def event_sources(path: Path, layout: Preset, column_map: Mapping[str, str] | None) -> dict[str, str]:
     """Canonical name -> file column for every column the file has; a needed one missing fails."""
     requested = {**layout.column_map, **check_column_map(column_map or {}, MAPPABLE_COLUMNS)}
     found = read_columns(path)
@@ -355,7 +350,18 @@ def missing_column(path: Path, name: str, source: str, found: Sequence[str]) -> 
     return DataError(f"{path}: missing column {wanted}; columns found: {', '.join(found)}")
 
 
-def _canonical(raw: dict[str, pd.Series], layout: Preset) -> _Parsed:
+def classify(raw: dict[str, pd.Series], sources: Mapping[str, str], layout: Preset) -> tuple[Parsed, list[Rule], np.ndarray]:
+    """The cleaning rules, on rows alone: ``raw`` holds each canonical column's cells (from
+    ``sources``); returns the parsed rows, the rules in order and each row's first reason (0: kept).
+
+    Every rule but "duplicate line" looks at one row, so a slice of a file is classified as the
+    whole file would classify it: the Spark engine runs this on each partition."""
+    parsed = _canonical(raw, layout)
+    rules = _rules(parsed, raw, sources, layout)
+    return parsed, rules, _first_reason(rules, len(parsed.frame))
+
+
+def _canonical(raw: dict[str, pd.Series], layout: Preset) -> Parsed:
     n = len(raw["item_id"])
     items = as_ids(raw["item_id"])
     adjusted = {}
@@ -383,12 +389,12 @@ def _canonical(raw: dict[str, pd.Series], layout: Preset) -> _Parsed:
     )
     if "title" in raw:
         frame["title"] = as_text(raw["title"])
-    return _Parsed(frame, unreadable, adjusted)
+    return Parsed(frame, unreadable, adjusted)
 
 
 def _rules(
-    parsed: _Parsed, raw: dict[str, pd.Series], sources: dict[str, str], layout: Preset
-) -> list[_Rule]:
+    parsed: Parsed, raw: dict[str, pd.Series], sources: dict[str, str], layout: Preset
+) -> list[Rule]:
     """Exclusions of the layout first, then the bad-row checks, in the order they are applied."""
     frame = parsed.frame
     unreadable = parsed.unreadable
@@ -408,29 +414,29 @@ def _rules(
     ]
     if "price" in raw:
         checks.append(("negative price", "price", (frame["price"] < 0).to_numpy()))
-    bad = [_Rule(reason, True, sources[name], mask) for reason, name, mask in checks]
+    bad = [Rule(reason, True, sources[name], mask) for reason, name, mask in checks]
     return _exclusions(frame, sources, layout) + bad
 
 
-def _exclusions(frame: pd.DataFrame, sources: dict[str, str], layout: Preset) -> list[_Rule]:
+def _exclusions(frame: pd.DataFrame, sources: dict[str, str], layout: Preset) -> list[Rule]:
     """The deliberate exclusions: returns, non-products and, for some layouts, free lines."""
     rules = []
     if layout.cancel_prefix and "order_id" in sources:
         cancelled = frame["order_id"].str.startswith(layout.cancel_prefix).fillna(False)
-        rules.append(_Rule("cancelled order", False, sources["order_id"], cancelled.to_numpy(bool)))
+        rules.append(Rule("cancelled order", False, sources["order_id"], cancelled.to_numpy(bool)))
     if "quantity" in sources:
         returned = (frame["quantity"] <= 0).to_numpy()
-        rules.append(_Rule("quantity <= 0", False, sources["quantity"], returned))
+        rules.append(Rule("quantity <= 0", False, sources["quantity"], returned))
     if layout.non_product:
         fees = frame["item_id"].str.fullmatch(layout.non_product, case=False).fillna(False)
-        rules.append(_Rule("non-product code", False, sources["item_id"], fees.to_numpy(bool)))
+        rules.append(Rule("non-product code", False, sources["item_id"], fees.to_numpy(bool)))
     if layout.drop_zero_price and "price" in sources:
         free = (frame["price"] == 0).to_numpy()
-        rules.append(_Rule("zero price", False, sources["price"], free))
+        rules.append(Rule("zero price", False, sources["price"], free))
     return rules
 
 
-def _first_reason(rules: list[_Rule], n: int) -> np.ndarray:
+def _first_reason(rules: list[Rule], n: int) -> np.ndarray:
     """Per row, 0 when kept, else 1 + the index of the first rule that marks it."""
     reason = np.zeros(n, dtype=np.int8)
     for code, rule in enumerate(rules, start=1):
@@ -438,36 +444,45 @@ def _first_reason(rules: list[_Rule], n: int) -> np.ndarray:
     return reason
 
 
-def _duplicates(frame: pd.DataFrame, reason: np.ndarray, code: int) -> _Rule:
+def _duplicates(frame: pd.DataFrame, reason: np.ndarray, code: int) -> Rule:
     """Marks (in ``reason``) every kept row that repeats an earlier kept row exactly."""
     kept = np.flatnonzero(reason == 0)
     repeats = kept[frame.iloc[kept].duplicated().to_numpy()]
     reason[repeats] = code
     mask = np.zeros(len(frame), dtype=bool)
     mask[repeats] = True
-    return _Rule("duplicate line", False, "(all columns)", mask)
+    return Rule("duplicate line", False, "(all columns)", mask)
 
 
 def _check_bad_share(
-    path: Path, table: pd.DataFrame, rules: list[_Rule], reason: np.ndarray, limit: float
+    path: Path, table: pd.DataFrame, rules: list[Rule], reason: np.ndarray, limit: float
 ) -> None:
-    bad_codes = [code for code, rule in enumerate(rules, start=1) if rule.bad]
-    is_bad = np.isin(reason, bad_codes)
-    count = int(is_bad.sum())
-    if count > limit * len(reason):
-        row = int(np.flatnonzero(is_bad)[0])
-        counts = _counts(_tally(rules, reason, bad=True))
+    bad = _tally(rules, reason, bad=True)
+    check_bad_share(path, bad, len(reason), limit,
+                    lambda: _example(path, table, rules, reason, int(np.flatnonzero(is_bad(rules, reason))[0])))
+
+
+def is_bad(rules: list[Rule], reason: np.ndarray) -> np.ndarray:
+    """Rows whose first reason is a bad-row rule (not a deliberate exclusion)."""
+    return np.isin(reason, [code for code, rule in enumerate(rules, start=1) if rule.bad])
+
+
+def check_bad_share(path: Path, bad: Mapping[str, int], rows: int, limit: float, first: Callable[[], str]) -> None:
+    """``DataError`` when the ``bad`` rows (per reason) exceed ``limit`` of ``rows``; ``first``
+    gives the first bad row's example, read only then."""
+    count = sum(bad.values())
+    if count > limit * rows:
         raise DataError(
-            f"{path}: {count:,} of {len(reason):,} rows are bad ({count / len(reason):.1%}, "
-            f"limit {limit:.1%}): {counts}; first: {_example(path, table, rules, reason, row)}"
+            f"{path}: {count:,} of {rows:,} rows are bad ({count / rows:.1%}, "
+            f"limit {limit:.1%}): {_counts(bad)}; first: {first()}"
         )
 
 
 def _result(
     path: Path,
     table: pd.DataFrame,
-    parsed: _Parsed,
-    rules: list[_Rule],
+    parsed: Parsed,
+    rules: list[Rule],
     reason: np.ndarray,
     layout: Preset,
 ) -> tuple[pd.DataFrame, LoadReport]:
@@ -485,13 +500,17 @@ def _result(
         anonymous=int(kept["user_id"].isna().sum()),
         adjusted={name: int((mask & keep).sum()) for name, mask in parsed.adjusted.items()},
         preset=layout.name,
-        titles=_titles(kept) if "title" in kept else None,
+        titles=most_frequent_titles(kept) if "title" in kept else None,
     )
     return events, report
 
 
-def _tally(rules: list[_Rule], reason: np.ndarray, bad: bool) -> dict[str, int]:
-    counts = np.bincount(reason, minlength=len(rules) + 1)
+def _tally(rules: list[Rule], reason: np.ndarray, bad: bool) -> dict[str, int]:
+    return tally(rules, np.bincount(reason, minlength=len(rules) + 1), bad)
+
+
+def tally(rules: list[Rule], counts: np.ndarray, bad: bool) -> dict[str, int]:
+    """Rows per reason, in rule order, from ``counts`` (rows per reason code, 0: kept)."""
     return {
         rule.reason: int(counts[code])
         for code, rule in enumerate(rules, start=1)
@@ -499,7 +518,7 @@ def _tally(rules: list[_Rule], reason: np.ndarray, bad: bool) -> dict[str, int]:
     }
 
 
-def _examples(path: Path, table: pd.DataFrame, rules: list[_Rule], reason: np.ndarray) -> list[str]:
+def _examples(path: Path, table: pd.DataFrame, rules: list[Rule], reason: np.ndarray) -> list[str]:
     """The first few bad rows of each reason, in file order."""
     rows = [
         row
@@ -510,13 +529,18 @@ def _examples(path: Path, table: pd.DataFrame, rules: list[_Rule], reason: np.nd
     return [_example(path, table, rules, reason, int(row)) for row in sorted(rows)]
 
 
-def _example(path: Path, table: pd.DataFrame, rules: list[_Rule], reason: np.ndarray, row: int) -> str:
+def _example(path: Path, table: pd.DataFrame, rules: list[Rule], reason: np.ndarray, row: int) -> str:
     """``file:line: column: reason (value)`` for one bad row."""
     rule = rules[reason[row] - 1]
-    return f"{locate(path, row)}: {rule.column}: {rule.reason} ({show(table[rule.column].iloc[row])})"
+    return example_text(path, row, rule, show(table[rule.column].iloc[row]))
 
 
-def _titles(kept: pd.DataFrame) -> pd.Series:
+def example_text(path: Path, row: int, rule: Rule, shown: str) -> str:
+    """``file:line: column: reason (value)``; ``shown`` is the cell as ``show`` writes it."""
+    return f"{locate(path, row)}: {rule.column}: {rule.reason} ({shown})"
+
+
+def most_frequent_titles(kept: pd.DataFrame) -> pd.Series:
     """The most frequent title of each item (ties: the first in sort order)."""
     counts = kept[["item_id", "title"]].dropna().value_counts().rename("n").reset_index()
     best = counts.sort_values(["item_id", "n", "title"], ascending=[True, False, True])

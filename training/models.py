@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Protocol
 
+import pandas as pd
 import scipy.sparse as sp
 
 from recommender.als import ALSModel
@@ -14,8 +17,9 @@ from recommender.item_knn import ItemKNNModel
 from recommender.popularity import PopularityModel
 from recommender.session_knn import SessionKNNModel
 
-from .config import TrainConfig
+from .config import ALSConfig, CoPurchaseConfig, TrainConfig
 from .dataset import PURCHASE, Dataset, basket_matrix, interaction_matrices, session_matrix
+from .events import LoadReport, load_events
 
 
 @dataclass
@@ -41,17 +45,56 @@ def fit_popularity(data: Dataset, now: float, half_life_days: float) -> Populari
     )
 
 
-def fit_models(data: Dataset, config: TrainConfig, now: float) -> FittedModels:
+class Engine(Protocol):
+    """Where the heavy steps of a training run happen: reading and cleaning an events file, and
+    fitting ALS, the co-purchase rules and popularity. Every engine returns the same models, so
+    the rest of the run, and serving, cannot tell them apart."""
+
+    name: str
+
+    def load_events(self, path: Path, column_map: Mapping[str, str] | None, preset: str | None,
+                    max_bad_share: float) -> tuple[pd.DataFrame, LoadReport]: ...
+
+    def als(self, confidence: sp.csr_matrix, config: ALSConfig) -> ALSModel: ...
+
+    def copurchase(self, data: Dataset, config: CoPurchaseConfig) -> CoPurchaseModel: ...
+
+    def popularity(self, data: Dataset, now: float, half_life_days: float) -> PopularityModel: ...
+
+
+class LocalEngine:
+    """This process: pyarrow and pandas, implicit's ALS, scipy's sparse products."""
+
+    name = "local"
+
+    def load_events(self, path: Path, column_map: Mapping[str, str] | None, preset: str | None,
+                    max_bad_share: float) -> tuple[pd.DataFrame, LoadReport]:
+        return load_events(path, column_map, preset, max_bad_share)
+
+    def als(self, confidence: sp.csr_matrix, config: ALSConfig) -> ALSModel:
+        return ALSModel(**vars(config)).fit(confidence)
+
+    def copurchase(self, data: Dataset, config: CoPurchaseConfig) -> CoPurchaseModel:
+        return CoPurchaseModel(**vars(config)).fit(basket_matrix(data))
+
+    def popularity(self, data: Dataset, now: float, half_life_days: float) -> PopularityModel:
+        return fit_popularity(data, now, half_life_days)
+
+
+LOCAL = LocalEngine()
+
+
+def fit_models(data: Dataset, config: TrainConfig, now: float, engine: Engine = LOCAL) -> FittedModels:
     """Fit the served models; EASE over the ``ease.max_items`` most-bought items (0: no EASE)."""
     confidence, purchases = interaction_matrices(data, now, config.interactions)
     models = FittedModels(
         now=now,
         confidence=confidence,
         purchases=purchases,
-        als=ALSModel(**vars(config.als)).fit(confidence),
-        copurchase=CoPurchaseModel(**vars(config.copurchase)).fit(basket_matrix(data)),
-        popularity=fit_popularity(data, now, config.popularity_half_life_days),
-        trending=fit_popularity(data, now, config.trending_half_life_days),
+        als=engine.als(confidence, config.als),
+        copurchase=engine.copurchase(data, config.copurchase),
+        popularity=engine.popularity(data, now, config.popularity_half_life_days),
+        trending=engine.popularity(data, now, config.trending_half_life_days),
         item_knn=ItemKNNModel(**vars(config.item_knn)).fit(confidence),
         session_knn=SessionKNNModel(**vars(config.session_knn)).fit(session_matrix(data)),
     )

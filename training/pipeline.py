@@ -21,8 +21,7 @@ from .catalog import derive_catalog, load_catalog
 from .config import TrainConfig
 from .dataset import Dataset, build_dataset
 from .evaluation import evaluate
-from .events import load_events
-from .models import fit_models
+from .models import LOCAL, Engine, fit_models
 from .profiles import build_profiles
 from .selection import select
 
@@ -67,16 +66,16 @@ class StageTimer:
             self.bar.update()
 
 
-def load_input(source: TrainInput, config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def load_input(source: TrainInput, config: TrainConfig, engine: Engine = LOCAL) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The events of every input in one table, erased customers' rows left out, and the catalog;
     the load report has the events file's fields, plus ``event_log`` and ``erased_rows``."""
     if source.events is None and source.event_log is None:
         raise ValueError("nothing to train on: give an events file, the event log, or both")
     tables, reports = [], []
     if source.events is not None:
-        tables.append(load_events(source.events, source.column_map, source.preset, config.max_bad_share))
+        tables.append(engine.load_events(source.events, source.column_map, source.preset, config.max_bad_share))
     if source.event_log is not None:
-        tables.append(load_events(source.event_log, None, None, config.max_bad_share))
+        tables.append(engine.load_events(source.event_log, None, None, config.max_bad_share))
     events = pd.concat([table for table, _ in tables], ignore_index=True) if len(tables) > 1 else tables[0][0]
     reports = [report for _, report in tables]
     events, erased_rows = without_erased(events, source.erased)
@@ -121,13 +120,13 @@ def data_stats(data: Dataset, events: pd.DataFrame) -> dict:
     }
 
 
-def run_evaluation(source: TrainInput, config: TrainConfig) -> dict:
+def run_evaluation(source: TrainInput, config: TrainConfig, engine: Engine = LOCAL) -> dict:
     """``vitrine evaluate``: selection, then the holdout table, without fitting or publishing the
     final model."""
-    events, catalog, _ = load_input(source, config)
+    events, catalog, _ = load_input(source, config, engine)
     data = build_dataset(events, catalog, config.basket_gap_hours)
-    chosen = select(data, config)
-    return evaluate(data, chosen.config, chosen.rankers) | {"selection": chosen.report}
+    chosen = select(data, config, engine)
+    return evaluate(data, chosen.config, chosen.rankers, engine) | {"selection": chosen.report}
 
 
 def run_selection(source: TrainInput, config: TrainConfig) -> dict:
@@ -136,11 +135,12 @@ def run_selection(source: TrainInput, config: TrainConfig) -> dict:
     return select(build_dataset(events, catalog, config.basket_gap_hours), config).report
 
 
-def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluation: bool = True, progress: bool = True) -> dict:
-    """Train, evaluate and atomically publish a new version; returns its manifest."""
+def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluation: bool = True, progress: bool = True,
+          engine: Engine = LOCAL) -> dict:
+    """Train, evaluate and atomically publish a new version with ``engine``; returns its manifest."""
     timer = StageTimer(bar=tqdm(total=len(STAGES), unit="stage", disable=not progress))
     with timer.stage("load"):
-        events, catalog, load_report = load_input(source, config)
+        events, catalog, load_report = load_input(source, config, engine)
     inputs = source.files
     config_text = json.dumps(config.to_dict(), sort_keys=True, default=str)
     version = make_version(fingerprint_files(inputs, extra=config_text))
@@ -151,14 +151,14 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
             stats = data_stats(data, events)
             del events
         with timer.stage("select"):
-            chosen = select(data, config)
+            chosen = select(data, config, engine)
             config = chosen.config
         evaluation = None
         with timer.stage("evaluate"):
             if run_evaluation:
-                evaluation = evaluate(data, config, chosen.rankers)
+                evaluation = evaluate(data, config, chosen.rankers, engine)
         with timer.stage("fit"):
-            models = fit_models(data, config, now=data.end_time)
+            models = fit_models(data, config, now=data.end_time, engine=engine)
         with timer.stage("profiles"):
             profiles = build_profiles(data, config.lifecycle, models.als.user_factors_,
                                       CommunityFinder(**asdict(config.communities)))
@@ -170,6 +170,7 @@ def train(source: TrainInput, config: TrainConfig, models_dir: Path, run_evaluat
                       "preset": source.preset, "load": load_report},
             "data": stats,
             "config": config.to_dict(),
+            "engine": engine.name,
             "selection": chosen.report,
             "evaluation": evaluation,
             "metrics": evaluation["metrics"] if evaluation else {},

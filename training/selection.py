@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from recommender.als import ALSModel
 from recommender.blend import scale_rows
 from recommender.history import UserHistory
 from recommender.metrics import ranking_metrics
@@ -36,7 +35,7 @@ from recommender.rerank import union_rows
 from .config import MODES, TrainConfig, merge
 from .dataset import Dataset, interaction_matrices
 from .evaluation import Split, resolve_cutoff, split_by_time
-from .models import FittedModels, fit_models, fit_popularity, signals
+from .models import LOCAL, Engine, FittedModels, fit_models, fit_popularity, signals
 from .ranking import Examples, LabelledWindow, fit_ranker, ranked_lists, ranking_inputs, window_examples
 from .session_evaluation import best_session_weight, session_task
 
@@ -188,7 +187,7 @@ def pooled_scores(judge: Judge, models: FittedModels) -> PooledScores:
     return PooledScores(pad(items, -1), {name: pad(blocks, 0.0) for name, blocks in scores.items()}, pad(bought, False))
 
 
-def search_als(judge: Judge, config: TrainConfig, seconds: float) -> tuple[dict, list[dict]]:
+def search_als(judge: Judge, config: TrainConfig, seconds: float, engine: Engine = LOCAL) -> tuple[dict, list[dict]]:
     """The best point of the ALS search by ALS's own NDCG in new-items mode (all purchases when
     the window has no new-item purchase), and every trial."""
     deadline = time.monotonic() + seconds
@@ -199,7 +198,7 @@ def search_als(judge: Judge, config: TrainConfig, seconds: float) -> tuple[dict,
             break
         trial = merge(config, nested(point))
         confidence, purchases = interaction_matrices(judge.split.train, judge.split.cutoff, trial.interactions)
-        als = ALSModel(**vars(trial.als)).fit(confidence)
+        als = engine.als(confidence, trial.als)
         users = judge.split.users
 
         def scores(rows: np.ndarray) -> np.ndarray:
@@ -250,23 +249,23 @@ def tune_blend(judge: Judge, pooled: PooledScores, mode: str) -> tuple[dict[str,
     return {n: w for n, w in weights.items() if w}, score, {n: round(s, 5) for n, s in singles.items()}
 
 
-def _windows_for(splits: list[Split], config: TrainConfig, newest: FittedModels) -> list[LabelledWindow]:
+def _windows_for(splits: list[Split], config: TrainConfig, newest: FittedModels, engine: Engine) -> list[LabelledWindow]:
     """Each split with its ranking inputs; ``newest`` are the models already fitted for the first."""
     out = []
     for position, split in enumerate(splits):
-        models = newest if position == 0 else fit_models(split.train, config, now=split.cutoff)
+        models = newest if position == 0 else fit_models(split.train, config, now=split.cutoff, engine=engine)
         out.append(LabelledWindow(ranking_inputs(split.train, models, config), split.users, split.relevant))
     return out
 
 
 def choose_rankers(windows: list[Split], config: TrainConfig, blend_ndcg: dict[str, float],
-                   newest: FittedModels) -> tuple[dict, dict]:
+                   newest: FittedModels, engine: Engine = LOCAL) -> tuple[dict, dict]:
     """Per mode, a ranker trained on the older windows and judged on the newest against the tuned
     blend; a winner is refitted on every window. Needs two windows or more."""
     if len(windows) < 2 or not config.ranker.enabled:
         reason = "disabled" if not config.ranker.enabled else "fewer than 2 labelled windows before the holdout"
         return {}, {mode: {"used": False, "reason": reason} for mode in MODES}
-    labelled = _windows_for(windows, config, newest)
+    labelled = _windows_for(windows, config, newest, engine)
     blends = {mode: config.blend[mode] for mode in MODES}
     examples = [window_examples(window, blends) for window in labelled]
     names = labelled[0].inputs.signal_names
@@ -292,7 +291,7 @@ def choose_rankers(windows: list[Split], config: TrainConfig, blend_ndcg: dict[s
     return rankers, report
 
 
-def select(data: Dataset, config: TrainConfig) -> Selection:
+def select(data: Dataset, config: TrainConfig, engine: Engine = LOCAL) -> Selection:
     """Choose the settings, blend and re-rankers for ``data`` (see the module docstring)."""
     if not config.selection.enabled:
         return Selection(config, report={"enabled": False})
@@ -302,11 +301,11 @@ def select(data: Dataset, config: TrainConfig) -> Selection:
         return Selection(config, report={"enabled": True, "skipped": "no labelled window before the holdout"})
     judge = Judge(windows[0], config.evaluation.k)
     budget = budget_seconds(config, len(data.time))
-    point, trials = search_als(judge, config, budget)
+    point, trials = search_als(judge, config, budget, engine)
     chosen = merge(config, nested(point))
     half_life, decays = choose_purchase_decay(judge, chosen)
     chosen = merge(chosen, {"interactions": {"purchase_half_life_days": half_life}})
-    judged_models = fit_models(judge.split.train, chosen, now=judge.split.cutoff)
+    judged_models = fit_models(judge.split.train, chosen, now=judge.split.cutoff, engine=engine)
     pooled = pooled_scores(judge, judged_models)
     blend, blend_ndcg, singles = {}, {}, {}
     for mode in MODES:
@@ -319,7 +318,7 @@ def select(data: Dataset, config: TrainConfig) -> Selection:
                             max_sessions=SELECTION_SESSIONS)
     if sessions["positions"]:
         chosen = merge(chosen, {"session_weight": best_session_weight(sessions)})
-    rankers, ranker_report = choose_rankers(windows, chosen, blend_ndcg, judged_models)
+    rankers, ranker_report = choose_rankers(windows, chosen, blend_ndcg, judged_models, engine)
     report = {
         "enabled": True,
         "windows": [{"cutoff": float(w.cutoff), "customers": int(len(w.users))} for w in windows],
