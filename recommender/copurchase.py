@@ -27,6 +27,10 @@ RANK_BY = ("lift", "confidence")
 # Sparse products per block of item rows: bounds memory and gives threads independent work.
 _BLOCK_PRODUCTS = 1 << 24
 _BUCKETS = 64
+# Thresholds and ranking see counts, supports and scores rounded to this many decimals: weighted
+# counts summed in another order (another engine's, or another block size) differ in the last
+# bits, and must still pass ``min_count`` alike, and tie and be broken by count, then id.
+RANK_DECIMALS = 9
 _MATRIX_KEYS = ("indptr", "indices", "counts", "support", "confidence", "lift")
 _ARRAY_KEYS = (*_MATRIX_KEYS, "item_counts", "n_baskets")
 
@@ -119,12 +123,17 @@ class CoPurchaseModel:
         """The entries that can be part of a kept pair: items that pass the thresholds on their own
         (a pair is never more frequent than its items), in baskets holding 2 or more of them.
         Dropping the rest (single-item orders, the long tail) only saves work."""
-        frequent = (self.item_counts_ >= self.min_count) & (self.item_counts_ / self.n_baskets_ >= self.min_support)
+        frequent = self._passes(self.item_counts_)
         kept = frequent[in_basket.indices]
         per_row = np.diff(np.concatenate(([0], np.cumsum(kept)))[in_basket.indptr])
         kept &= np.repeat(per_row >= 2, np.diff(in_basket.indptr))
         indptr = np.concatenate(([0], np.cumsum(np.where(per_row >= 2, per_row, 0))))
         return sp.csr_matrix((in_basket.data[kept], in_basket.indices[kept], indptr), shape=in_basket.shape)
+
+    def _passes(self, counts: np.ndarray) -> np.ndarray:
+        """Which weighted counts reach ``min_count`` and ``min_support`` (at ``RANK_DECIMALS``)."""
+        return ((np.round(counts, RANK_DECIMALS) >= self.min_count)
+                & (np.round(counts / self.n_baskets_, RANK_DECIMALS) >= self.min_support))
 
     def _select(self, start: int, pair_counts: sp.csr_matrix) -> _Rules:
         """Thresholds, metrics and the per-row ``top_k`` cut for rows ``start…`` of the pair counts."""
@@ -136,7 +145,7 @@ class CoPurchaseModel:
         score = lift if self.rank_by == "lift" else confidence
         few = _top_candidates(rows, score, self.top_k)
         rows, cols, counts, confidence, lift, score = (a[few] for a in (rows, cols, counts, confidence, lift, score))
-        order = np.lexsort((cols, -counts, -score, rows))
+        order = np.lexsort((cols, -np.round(counts, RANK_DECIMALS), -np.round(score, RANK_DECIMALS), rows))
         rank = np.arange(len(order)) - np.searchsorted(rows, rows[order])
         chosen = order[rank < self.top_k]
         chosen = chosen[np.argsort(rows[chosen] * len(self.item_counts_) + cols[chosen])]
@@ -144,9 +153,7 @@ class CoPurchaseModel:
 
     def _frequent_pairs(self, start: int, pair_counts: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(rows, cols, counts)`` of the off-diagonal pairs that pass ``min_count`` and ``min_support``."""
-        frequent = pair_counts.data >= self.min_count
-        if self.min_support > 0:
-            frequent &= pair_counts.data / self.n_baskets_ >= self.min_support
+        frequent = self._passes(pair_counts.data)
         kept = np.flatnonzero(frequent)
         per_row = np.diff(np.searchsorted(kept, pair_counts.indptr))
         rows = np.repeat(np.arange(start, start + pair_counts.shape[0]), per_row)

@@ -8,7 +8,7 @@ from pyspark.ml.recommendation import ALS
 from pyspark.sql import DataFrame, SparkSession
 
 from recommender.als import ALSModel
-from recommender.copurchase import CoPurchaseModel
+from recommender.copurchase import RANK_DECIMALS, CoPurchaseModel
 from recommender.popularity import PopularityModel
 from training.config import ALSConfig, CoPurchaseConfig
 from training.dataset import PURCHASE, Dataset
@@ -24,14 +24,16 @@ items AS (SELECT item, SUM(weight) AS n FROM weighted GROUP BY item)"""
 ITEMS_SQL = BASKETS + " SELECT item, n, n_baskets FROM items CROSS JOIN total"
 RULES_SQL = BASKETS + """,
 frequent AS (SELECT w.basket, w.item, w.weight FROM weighted w JOIN items i ON w.item = i.item CROSS JOIN total t
-             WHERE i.n >= {min_count}D AND i.n / t.n_baskets >= {min_support}D),
+             WHERE ROUND(i.n, {decimals}) >= {min_count}D AND ROUND(i.n / t.n_baskets, {decimals}) >= {min_support}D),
 pairs AS (SELECT a.item AS a, b.item AS b, SUM(a.weight) AS count
           FROM frequent a JOIN frequent b ON a.basket = b.basket AND a.item != b.item GROUP BY a.item, b.item),
 rules AS (SELECT p.a, p.b, p.count, p.count / ia.n AS confidence,
                  (p.count * t.n_baskets) / (ia.n * ib.n) AS lift
           FROM pairs p JOIN items ia ON p.a = ia.item JOIN items ib ON p.b = ib.item CROSS JOIN total t
-          WHERE p.count >= {min_count}D AND p.count / t.n_baskets >= {min_support}D),
-ranked AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY a ORDER BY {rank_by} DESC, count DESC, b) AS rank FROM rules)
+          WHERE ROUND(p.count, {decimals}) >= {min_count}D
+                AND ROUND(p.count / t.n_baskets, {decimals}) >= {min_support}D),
+ranked AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY a ORDER BY ROUND({rank_by}, {decimals}) DESC,
+                                     ROUND(count, {decimals}) DESC, b) AS rank FROM rules)
 SELECT a, b, count, confidence, lift FROM ranked WHERE rank <= {top_k}
 """
 
@@ -77,7 +79,8 @@ def fit_copurchase(spark: SparkSession, data: Dataset, config: CoPurchaseConfig)
     _frame(spark, {"basket": data.basket[in_basket], "item": data.item[in_basket]}).createOrReplaceTempView(
         "basket_lines")
     params = {"max_basket_size": model.max_basket_size, "min_count": float(model.min_count),
-              "min_support": float(model.min_support), "rank_by": model.rank_by, "top_k": model.top_k}
+              "min_support": float(model.min_support), "rank_by": model.rank_by, "top_k": model.top_k,
+              "decimals": RANK_DECIMALS}
     rules = spark.sql(RULES_SQL.format(**params)).toPandas()
     items = spark.sql(ITEMS_SQL.format(**params)).toPandas()
     item_counts = np.zeros(data.n_items)
@@ -96,4 +99,5 @@ def fit_popularity(spark: SparkSession, data: Dataset, now: float, half_life_day
     sums = spark.sql(f"SELECT item, SUM({weight}) AS score FROM purchases GROUP BY item").toPandas()
     scores = np.zeros(data.n_items, dtype=np.float32)
     scores[sums["item"].to_numpy()] = sums["score"].to_numpy(np.float64)
-    return PopularityModel.from_arrays({"scores": scores, "categories": data.item_category}, half_life_days=half_life_days)
+    arrays = {"scores": scores, "categories": data.item_category}
+    return PopularityModel.from_arrays(arrays, half_life_days=half_life_days)
