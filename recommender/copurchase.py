@@ -132,8 +132,8 @@ class CoPurchaseModel:
 
     def _passes(self, counts: np.ndarray) -> np.ndarray:
         """Which weighted counts reach ``min_count`` and ``min_support`` (at ``RANK_DECIMALS``)."""
-        return ((np.round(counts, RANK_DECIMALS) >= self.min_count)
-                & (np.round(counts / self.n_baskets_, RANK_DECIMALS) >= self.min_support))
+        return ((np.round(counts, RANK_DECIMALS) >= round(self.min_count, RANK_DECIMALS))
+                & (np.round(counts / self.n_baskets_, RANK_DECIMALS) >= round(self.min_support, RANK_DECIMALS)))
 
     def _select(self, start: int, pair_counts: sp.csr_matrix) -> _Rules:
         """Thresholds, metrics and the per-row ``top_k`` cut for rows ``start…`` of the pair counts."""

@@ -78,8 +78,8 @@ def fit_copurchase(spark: SparkSession, data: Dataset, config: CoPurchaseConfig)
         raise ValueError("baskets contain no items")
     _frame(spark, {"basket": data.basket[in_basket], "item": data.item[in_basket]}).createOrReplaceTempView(
         "basket_lines")
-    params = {"max_basket_size": model.max_basket_size, "min_count": float(model.min_count),
-              "min_support": float(model.min_support), "rank_by": model.rank_by, "top_k": model.top_k,
+    params = {"max_basket_size": model.max_basket_size, "min_count": round(float(model.min_count), RANK_DECIMALS),
+              "min_support": round(float(model.min_support), RANK_DECIMALS), "rank_by": model.rank_by, "top_k": model.top_k,
               "decimals": RANK_DECIMALS}
     rules = spark.sql(RULES_SQL.format(**params)).toPandas()
     items = spark.sql(ITEMS_SQL.format(**params)).toPandas()
