@@ -19,6 +19,7 @@ from .errors import ArtifactError
 
 MANIFEST = "manifest.json"
 _CHUNK = 1 << 20
+_BLOCK_VALUES = 1 << 22
 
 
 def file_digests(folder: Path) -> dict[str, dict]:
@@ -52,7 +53,10 @@ def verify_files(folder: Path, manifest: dict) -> None:
 
 
 def check_values(folder: Path, model: ServingModel) -> None:
-    """Raise ``ArtifactError`` naming the first file whose values cannot be served."""
+    """Raise ``ArtifactError`` naming the first file whose values cannot be served.
+
+    Arrays are read ``_BLOCK_VALUES`` values at a time: a memory-mapped file (the stored lists,
+    user factors) is checked without a worker ever holding a copy of it."""
     n_items = len(model.item_ids)
     finite = {
         "user_factors.npy": model.als.user_factors_, "item_factors.npy": model.als.item_factors_,
@@ -64,14 +68,17 @@ def check_values(folder: Path, model: ServingModel) -> None:
         finite["ease.npy"] = model.ease.weights_
     if model.rhythm is not None:
         finite["rhythm.npz"] = model.rhythm.data
+    padded = {}  # rows end early with id -1, whose values are not read
     for lists, prefix in ((model.candidates, "candidate"), (model.repeat_candidates, "repeat")):
-        if lists is not None:  # rows end early with item -1
-            finite[f"{prefix}_scores.npy"] = lists.scores[np.asarray(lists.items) >= 0]
+        if lists is not None:
+            padded[f"{prefix}_scores.npy"] = (lists.scores, lists.items)
     if model.neighbours is not None:
-        finite["neighbour_cosines.npy"] = model.neighbours.cosines[np.asarray(model.neighbours.ids) >= 0]
-    for name, values in finite.items():
-        if not np.isfinite(np.asarray(values)).all():
-            raise ArtifactError(f"{folder}: {name} holds NaN or infinite values")
+        padded["neighbour_cosines.npy"] = (model.neighbours.cosines, model.neighbours.ids)
+    bad = [name for name, values in finite.items() if not all(np.isfinite(b).all() for b in _blocks(values))]
+    bad += [name for name, (values, ids) in padded.items()
+            if not all(np.isfinite(v[i >= 0]).all() for v, i in zip(_blocks(values), _blocks(ids)))]
+    if bad:
+        raise ArtifactError(f"{folder}: {bad[0]} holds NaN or infinite values")
     ids = {"item_category.npy": (model.item_category, len(model.category_names), 0),
            "confidence.npz": (model.confidence.indices, n_items, 0),
            "purchases.npz": (model.purchases.indices, n_items, 0)}
@@ -83,6 +90,16 @@ def check_values(folder: Path, model: ServingModel) -> None:
     if model.neighbours is not None:
         ids["neighbour_ids.npy"] = (model.neighbours.ids, n_items, -1)
     for name, (values, limit, lowest) in ids.items():
-        values = np.asarray(values)
-        if values.size and (values.min() < lowest or values.max() >= limit):
+        if any(block.size and (block.min() < lowest or block.max() >= limit) for block in _blocks(values)):
             raise ArtifactError(f"{folder}: {name} holds ids outside {lowest}..{limit - 1}")
+
+
+def _blocks(values: np.ndarray):
+    """``values`` in consecutive row blocks of about ``_BLOCK_VALUES`` values each."""
+    values = np.asarray(values)
+    if values.ndim == 0:
+        yield values.reshape(1)
+        return
+    rows = max(1, _BLOCK_VALUES // max(1, values[:1].size))
+    for start in range(0, len(values), rows):
+        yield values[start:start + rows]

@@ -87,6 +87,25 @@ def test_unservable_values_are_refused(demo_version, tmp_path, name, change):
         load_artifacts(folder)
 
 
+def test_values_are_checked_block_by_block_to_the_last_row(demo_version, tmp_path, monkeypatch):
+    """Mapped files are read in small blocks: a bad value in the last row is still found, and
+    a padded entry (id -1) is never judged by its score."""
+    monkeypatch.setattr("bundle.integrity._BLOCK_VALUES", 64)
+    folder = copy_version(demo_version.path, tmp_path)
+    items, scores = np.load(folder / "candidate_items.npy"), np.load(folder / "candidate_scores.npy")
+    items[0, -1], scores[0, -1] = -1, np.nan
+    np.save(folder / "candidate_items.npy", items)
+    np.save(folder / "candidate_scores.npy", scores)
+    rewrite_checksums(folder)
+    assert load_artifacts(folder).model.candidates.row(0)[0].size == items.shape[1] - 1
+    factors = np.load(folder / "user_factors.npy")
+    factors[-1, -1] = np.nan
+    np.save(folder / "user_factors.npy", factors)
+    rewrite_checksums(folder)
+    with pytest.raises(ArtifactError, match="user_factors.npy holds NaN"):
+        load_artifacts(folder)
+
+
 @pytest.mark.parametrize("text", ["", "{", "[]", '{"format": 2}', '{"format": 1, "files": {}}'])
 def test_a_bad_manifest_is_refused(demo_version, tmp_path, text):
     folder = copy_version(demo_version.path, tmp_path)
