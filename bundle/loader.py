@@ -79,7 +79,7 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
     settings = manifest["config"]
     dim = item_factors.shape[1]
     return ServingModel(
-        user_ids=np.load(folder / "users.npy", allow_pickle=False),
+        user_ids=np.load(folder / "users.npy", mmap_mode="r", allow_pickle=False),
         item_ids=item_ids,
         category_names=np.load(folder / "categories.npy", allow_pickle=False),
         item_category=np.load(folder / "item_category.npy", allow_pickle=False),

@@ -11,6 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .id_index import IdIndex
 from .lifecycle import STAGES
 from .live_segments import LIVE_SEGMENTS, NO_CATEGORY
 from .predictions import PREDICTIONS
@@ -71,17 +72,12 @@ class CustomerProfiles:
         return (*AUDIENCES, *(group["audience"] for group in self.communities))
 
     @cached_property
-    def _sorted_ids(self) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(self.user_ids, kind="stable")
-        return self.user_ids[order], order
+    def _index(self) -> IdIndex:
+        return IdIndex(self.user_ids)
 
     def index_of(self, user_id: str | None) -> int:
         """The user index of ``user_id``, -1 for an unknown or anonymous (``None``) customer."""
-        if user_id is None:
-            return -1
-        ids, order = self._sorted_ids
-        at = int(np.searchsorted(ids, user_id))
-        return int(order[at]) if at < len(ids) and ids[at] == user_id else -1
+        return self._index.get(user_id)
 
     def segment_of(self, user_id: str | None) -> str:
         """The lifecycle stage; unknown and anonymous visitors are prospects."""

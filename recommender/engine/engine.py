@@ -17,6 +17,7 @@ from ..buy_again import BuyAgainModel
 from ..candidates import RepeatCandidates, UserCandidates
 from ..errors import UnknownItemError
 from ..history import UserHistory
+from ..id_index import IdIndex
 from ..profiles import ANONYMOUS_STAGE
 from .candidates import BasketComplements, PopularItems, partner_candidates, related_items
 from .fallback import rerank_with_fallback, with_popular
@@ -43,7 +44,7 @@ class RecommendationEngine:
         self.model = model
         self.reranker = reranker or KeepAll()
         self.segments_of = segments_of
-        self.user_index = {uid: i for i, uid in enumerate(model.user_ids.tolist())}
+        self.user_index = IdIndex(model.user_ids)
         self.item_id_list = model.item_ids.tolist()
         self.item_index = {iid: i for i, iid in enumerate(self.item_id_list)}
         self.category_index = {name: i for i, name in enumerate(model.category_names.tolist())}
@@ -71,11 +72,11 @@ class RecommendationEngine:
     def without_users(self, user_ids: Iterable[str]) -> "RecommendationEngine":
         """The same engine not knowing ``user_ids`` (erased customers): they are answered as
         strangers, and no answer names them."""
-        gone = set(user_ids) & self.user_index.keys()
-        if not gone:
+        index = self.user_index.without(user_ids)
+        if index is self.user_index:
             return self
         engine = copy.copy(self)
-        engine.user_index = {uid: i for uid, i in self.user_index.items() if uid not in gone}
+        engine.user_index = index
         return engine
 
     def with_audiences(self, segments_of: Callable[[str | None], Iterable[str]]) -> "RecommendationEngine":
@@ -151,7 +152,7 @@ class RecommendationEngine:
         """Picks for many users at once: from the candidates training scored when they fit the
         request, else known users are scored in one batch. A placement set to best sellers answers
         with them, leaving out what each customer bought when the placement does."""
-        rows = np.array([self.user_index.get(uid, -1) for uid in user_ids], dtype=np.int64)
+        rows = self.user_index.rows(user_ids)
         strategy = self.strategy(placement)
         if strategy in POPULAR_STRATEGIES:
             return [self._popular_for(row, uid, n, exclude_purchased, placement, strategy)

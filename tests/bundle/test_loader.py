@@ -1,5 +1,5 @@
 """What grows with the customer base is mapped, not copied: every worker of a host reads the same
-pages of a version's stored lists and user factors through the page cache."""
+pages of a version's stored lists, user factors and ids through the page cache."""
 from pathlib import Path
 
 import numpy as np
@@ -8,12 +8,12 @@ from recommender.engine import RecommendationEngine
 
 PER_CUSTOMER_FILES = {
     "candidate_items.npy", "candidate_scores.npy", "candidate_sources.npy",
-    "repeat_items.npy", "repeat_scores.npy", "repeat_sources.npy", "user_factors.npy",
+    "repeat_items.npy", "repeat_scores.npy", "repeat_sources.npy", "user_factors.npy", "users.npy",
 }
 
 
 def mapped_files(model) -> set[str]:
-    arrays = [model.als.user_factors_]
+    arrays = [model.als.user_factors_, model.user_ids]
     for lists in (model.candidates, model.repeat_candidates):
         arrays += [lists.items, lists.scores, lists.sources]
     return {Path(array.filename).name for array in arrays if isinstance(array, np.memmap)}
