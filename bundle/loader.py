@@ -25,6 +25,7 @@ from recommender.profiles import CustomerProfiles
 
 from .errors import ArtifactError
 from .integrity import check_values, verify_files
+from .mapped_npz import load_csr, load_npz
 from .profiles import load_profiles
 from .writer import FORMAT, INDEXES, MANIFEST, index_path
 
@@ -86,19 +87,19 @@ def _load_model(folder: Path, manifest: dict, catalog: dict[str, dict]) -> Servi
         titles=np.array([str(catalog.get(i, {}).get("title") or i) for i in item_ids.tolist()]),
         als=ALSModel.from_arrays({"user_factors": user_factors, "item_factors": item_factors},
                                  regularization=settings["als"]["regularization"], alpha=settings["als"]["alpha"]),
-        copurchase=CoPurchaseModel.from_arrays(_load_npz(folder / "copurchase.npz"), **settings["copurchase"]),
-        popularity=PopularityModel.from_arrays(_load_npz(folder / "popularity.npz"),
+        copurchase=CoPurchaseModel.from_arrays(load_npz(folder / "copurchase.npz"), **settings["copurchase"]),
+        popularity=PopularityModel.from_arrays(load_npz(folder / "popularity.npz"),
                                                half_life_days=settings.get("popularity_half_life_days", 30.0)),
-        trending=PopularityModel.from_arrays(_load_npz(folder / "trending.npz"),
+        trending=PopularityModel.from_arrays(load_npz(folder / "trending.npz"),
                                              half_life_days=settings.get("trending_half_life_days", 7.0)),
-        item_knn=ItemKNNModel.from_arrays(_load_npz(folder / "item_knn.npz"), **settings["item_knn"]),
+        item_knn=ItemKNNModel.from_arrays(load_npz(folder / "item_knn.npz"), **settings["item_knn"]),
         ease=_load_ease(folder, settings["ease"], len(item_ids)),
-        confidence=sp.load_npz(folder / "confidence.npz").tocsr(),
-        purchases=sp.load_npz(folder / "purchases.npz").tocsr(),
+        confidence=load_csr(folder / "confidence.npz"),
+        purchases=load_csr(folder / "purchases.npz"),
         indexes=_load_indexes(folder, manifest["annoy"], dim, {"items": item_factors, "users": user_factors,
                                                               "items_dot": item_factors}),
         blend_weights=settings["blend"],
-        session_knn=SessionKNNModel.from_arrays(_load_npz(folder / "session_knn.npz"), **settings["session_knn"]),
+        session_knn=SessionKNNModel.from_arrays(load_npz(folder / "session_knn.npz"), **settings["session_knn"]),
         session_weight=float(settings["session_weight"]),
         interactions=interaction_config(settings["interactions"]),
         scoring=manifest["scoring"]["method"],
@@ -115,11 +116,6 @@ def interaction_config(settings: dict[str, Any]) -> InteractionConfig:
     return InteractionConfig(**{**settings, "weights": EventWeights(**settings["weights"])})
 
 
-def _load_npz(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as arrays:
-        return dict(arrays)
-
-
 def _load_lists(folder: Path, kind: type[UserCandidates] | type[RepeatCandidates] | type[ItemNeighbours]):
     """Lists stored at training time, memory-mapped; ``None`` when training kept none."""
     paths = {name: folder / f"{name}.npy" for name in kind.ARRAYS}
@@ -130,7 +126,7 @@ def _load_lists(folder: Path, kind: type[UserCandidates] | type[RepeatCandidates
 
 def _load_optional_csr(path: Path) -> sp.csr_matrix | None:
     """A matrix that versions published before it existed do not have."""
-    return sp.load_npz(path).tocsr() if path.exists() else None
+    return load_csr(path) if path.exists() else None
 
 
 def _load_ease(folder: Path, settings: dict[str, Any], n_items: int) -> EASEModel | None:

@@ -9,6 +9,8 @@ import numpy as np
 
 from recommender.profiles import CustomerProfiles
 
+from .mapped_npz import load_npz
+
 PROFILES_FILE = "profiles.npz"
 SUMMARY_FILE = "segments.json"
 
@@ -24,7 +26,6 @@ def save_profiles(folder: Path, profiles: CustomerProfiles) -> dict:
 
 
 def load_profiles(folder: Path, user_ids: np.ndarray, category_names: np.ndarray) -> CustomerProfiles:
-    with np.load(folder / PROFILES_FILE, allow_pickle=False) as stored:
-        arrays = dict(stored)
+    arrays = load_npz(folder / PROFILES_FILE)
     summary = json.loads((folder / SUMMARY_FILE).read_text())
     return CustomerProfiles(user_ids, category_names, arrays, summary)
