@@ -26,6 +26,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--include-purchased", action="store_true", help="do not leave out items already bought")
     export.add_argument("--models-dir", type=Path, default=Path("models"))
     export.add_argument("--out", type=Path, required=True, help="picks.csv, picks.jsonl or picks.ndjson")
+    export.add_argument("--layout", choices=("long", "wide"), default="long",
+                        help="CSV rows: one per pick with its score (long, default) or one per customer with "
+                             "each pick's title, price, url, image and reason, for e-mail tools (wide)")
     export.add_argument("--jobs", type=int, default=1, help="worker processes scoring parts of the users (default 1)")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -52,7 +55,7 @@ def _export(args: argparse.Namespace) -> int:
 
     if not 1 <= args.n <= 100:
         raise ValueError(f"--n must be from 1 to 100, got {args.n}")
-    output_format(args.out)
+    output_format(args.out, args.layout)
     settings = environment_settings()
     try:
         served = with_stored_rules(load_served(args.models_dir), settings)
@@ -71,7 +74,7 @@ def _export(args: argparse.Namespace) -> int:
         users = read_user_ids(args.users) if args.users else known_user_ids(served)
     report = export_picks(served, users, args.out, args.n, args.placement, not args.include_purchased,
                           progress=not args.quiet, jobs=args.jobs, columns=PROFILE_COLUMNS if args.segment else (),
-                          now=now)
+                          now=now, layout=args.layout)
     print(f"wrote {report.rows:,} rows for {report.users:,} users to {args.out} from model {report.model_version} "
           f"in {report.seconds:.1f}s ({report.users_per_second:,.0f} users/s)")
     return 0

@@ -2,7 +2,10 @@
 
 Reads the published version directly (no server), scores users in chunks through the engine's
 batch path and writes either CSV (``user_id,rank,item_id,score,reason``, one row per pick) or JSON
-lines (``{"user_id", "items", "strategy", "model_version"}``, the batch endpoint's lines).
+lines (``{"user_id", "items", "strategy", "model_version"}``, the batch endpoint's lines). The
+``wide`` CSV layout is what e-mail tools merge: one row per customer with their stage and, per pick,
+``itemK_id, itemK_title, itemK_price, itemK_url, itemK_image, itemK_reason`` (no model scores;
+url and image are the catalog's ``url`` and ``image_url`` columns, blank where it has none).
 
 With ``jobs`` > 1, parts of the user list are scored in that many joblib processes; each loads the
 same version folder once, read-only (factors and Annoy indexes are memory-mapped), and renders its
@@ -27,12 +30,12 @@ from pathlib import Path
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
-from recommender.engine import Reranker
+from recommender.engine import Answer, Reranker
 from recommender.live_segments import LiveMembership
 from bundle import load_artifacts
 from bundle.publish import read_current
 
-from api.serving.answers import export_recommendation_id, user_line
+from api.serving.answers import cards_for, export_recommendation_id, user_line
 from api.serving.model_store import Served, serve_version
 
 CHUNK_USERS = 500
@@ -40,6 +43,9 @@ PART_USERS = 8 * CHUNK_USERS  # users a worker process scores per task (whole ch
 CSV_COLUMNS = ("user_id", "recommendation_id", "rank", "item_id", "score", "reason")
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 PROFILE_COLUMNS = ("stage", "segments", "p_buy_30d", "p_buy_90d", "predicted_value_12m")
+LAYOUTS = ("long", "wide")
+WIDE_ITEM_FIELDS = ("id", "title", "price", "url", "image", "reason")
+CATALOG_MEDIA = {"url": "url", "image": "image_url"}  # wide field -> catalog column
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,14 @@ class Picks:
     exclude_purchased: bool
     columns: tuple[str, ...] = ()
     now: Mapping[str, dict] = field(default_factory=dict)  # user -> stage and segments as of now
+    layout: str = "long"
+
+    def header(self) -> tuple[str, ...]:
+        """The CSV header: one row per pick (``long``) or per customer (``wide``)."""
+        if self.layout == "long":
+            return CSV_COLUMNS + self.columns
+        items = tuple(f"item{rank}_{name}" for rank in range(1, self.n + 1) for name in WIDE_ITEM_FIELDS)
+        return ("user_id", "recommendation_id", "stage", *items, *(c for c in self.columns if c != "stage"))
 
 
 def load_served(models_dir: Path) -> Served:
@@ -114,29 +128,35 @@ def _profile_fields(served: Served, user_id: str, picks: Picks) -> dict:
     return {name: fields.get(name) for name in picks.columns}
 
 
-def output_format(out: Path) -> str:
-    try:
-        return FORMATS[out.suffix.lower()]
-    except KeyError:
-        raise ValueError(f"--out must end in {', '.join(FORMATS)}, got {out.name}") from None
+def output_format(out: Path, layout: str = "long") -> str:
+    """The file format ``out``'s suffix names; the wide layout is CSV only."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"--layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    kind = FORMATS.get(out.suffix.lower())
+    if kind is None:
+        raise ValueError(f"--out must end in {', '.join(FORMATS)}, got {out.name}")
+    if layout == "wide" and kind != "csv":
+        raise ValueError(f"--layout wide writes one CSV row per customer: --out must end in .csv, got {out.name}")
+    return kind
 
 
 def export_picks(served: Served, user_ids: Sequence[str], out: Path, n: int = 6, placement: str | None = None,
                  exclude_purchased: bool = True, progress: bool = True, jobs: int = 1,
-                 columns: Sequence[str] = (), now: Mapping[str, dict] | None = None) -> ExportReport:
-    """Write the picks of ``user_ids`` to ``out`` (format from its suffix) using ``jobs`` processes,
-    with the profile ``columns`` of each user (stage and segments from ``now`` where given, see
-    ``segments_now``); returns counts and timing."""
+                 columns: Sequence[str] = (), now: Mapping[str, dict] | None = None,
+                 layout: str = "long") -> ExportReport:
+    """Write the picks of ``user_ids`` to ``out`` (format from its suffix, ``layout`` for CSV) using
+    ``jobs`` processes, with the profile ``columns`` of each user (stage and segments from ``now``
+    where given, see ``segments_now``); returns counts and timing."""
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
-    picks = Picks(output_format(out), n, placement, exclude_purchased, tuple(columns), now or {})
+    picks = Picks(output_format(out, layout), n, placement, exclude_purchased, tuple(columns), now or {}, layout)
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     rows = 0
     with open(out, "w", encoding="utf-8", newline="") as file, \
             tqdm(total=len(user_ids), unit="user", disable=not progress) as bar:
         if picks.kind == "csv":
-            file.write(",".join(CSV_COLUMNS + picks.columns) + "\n")
+            file.write(",".join(picks.header()) + "\n")
         for users, text, count in _parts(served, user_ids, picks, jobs):
             file.write(text)
             rows += count
@@ -186,8 +206,27 @@ def _render(served: Served, chunk: Sequence[str], picks: Picks) -> tuple[str, in
         lines = [json.dumps({**user_line(served, user, answer, list_id=list_id), **extra.get(user, {})}) + "\n"
                  for user, answer, list_id in zip(chunk, answers, ids)]
         return "".join(lines), len(lines)
-    rows = [(user, list_id, rank, pick.item_id, round(pick.score, 6), pick.reason, *extra.get(user, {}).values())
-            for user, answer, list_id in zip(chunk, answers, ids) for rank, pick in enumerate(answer.picks, 1)]
+    if picks.layout == "wide":
+        rows = [_wide_row(served, picks, user, list_id, answer) for user, answer, list_id in zip(chunk, answers, ids)]
+    else:
+        rows = [(user, list_id, rank, pick.item_id, round(pick.score, 6), pick.reason, *extra.get(user, {}).values())
+                for user, answer, list_id in zip(chunk, answers, ids) for rank, pick in enumerate(answer.picks, 1)]
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
     return text.getvalue(), len(rows)
+
+
+def _wide_row(served: Served, picks: Picks, user: str, list_id: str, answer: Answer) -> list:
+    """One customer's row: their stage, each pick as the card an e-mail shows, blanks after the
+    last pick, then the other profile columns asked for."""
+    fields = _profile_fields(served, user, replace(picks, columns=("stage", *picks.columns)))
+    cards, catalog = cards_for(served), served.version.catalog
+    items = []
+    for pick in answer.picks[:picks.n]:
+        title, _, price = cards.get(pick.item_id, (pick.item_id, "", None))
+        media = catalog.get(pick.item_id, {})
+        items += [pick.item_id, title, "" if price is None else price,
+                  *(media.get(column) or "" for column in CATALOG_MEDIA.values()), pick.reason]
+    items += [""] * (picks.n * len(WIDE_ITEM_FIELDS) - len(items))
+    stage = fields.pop("stage")
+    return [user, list_id, stage or "", *items, *(fields[c] for c in picks.columns if c != "stage")]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -51,10 +52,55 @@ def test_export_all_users(models_dir, tmp_path):
     assert len((tmp_path / "all.ndjson").read_text().splitlines()) == report.users
 
 
+def read_rows(path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def test_the_wide_layout_has_one_row_per_customer_with_each_picks_card(models_dir, users_file, tmp_path):
+    """The e-mail layout: the same picks as the long layout, each with its title, price, url, image
+    and reason, and the customer's stage; no scores."""
+    served = load_served(models_dir)
+    first = served.version.model.user_ids[0]
+    media = {item: {**row, "url": f"https://shop.example/p/{item}", "image_url": f"https://img.example/{item}.jpg"}
+             for item, row in served.version.catalog.items()}
+    served = replace(served, version=replace(served.version, catalog=media))
+    users = ["u00001", str(first), "ghost-customer"]
+    export_picks(served, users, tmp_path / "long.csv", n=4, placement="email", progress=False)
+    export_picks(served, users, tmp_path / "wide.csv", n=4, placement="email", progress=False, layout="wide")
+    long_rows, wide_rows = read_rows(tmp_path / "long.csv"), read_rows(tmp_path / "wide.csv")
+    assert [row["user_id"] for row in wide_rows] == users
+    assert not any("score" in column for column in wide_rows[0])
+    cards = served.cards
+    for row in wide_rows:
+        picks = [pick for pick in long_rows if pick["user_id"] == row["user_id"]]
+        assert [row[f"item{k}_id"] for k in range(1, 5)] == [pick["item_id"] for pick in picks]
+        for k, pick in enumerate(picks, 1):
+            item = pick["item_id"]
+            assert row[f"item{k}_title"] == cards[item][0] and float(row[f"item{k}_price"]) == cards[item][2]
+            assert row[f"item{k}_url"] == f"https://shop.example/p/{item}"
+            assert row[f"item{k}_image"] == f"https://img.example/{item}.jpg"
+            assert row[f"item{k}_reason"] == pick["reason"]
+    profiles = served.version.profiles
+    assert wide_rows[1]["stage"] == profiles.card(profiles.index_of(str(first)))["stage"]
+    assert wide_rows[2]["stage"] == ""  # a customer the model does not know has no stage
+
+
+def test_the_wide_layout_pads_short_lists_and_is_csv_only(models_dir, tmp_path):
+    served = load_served(models_dir)
+    user = str(served.version.model.user_ids[0])
+    export_picks(served, [user], tmp_path / "wide.csv", n=100, progress=False, layout="wide")
+    [row] = read_rows(tmp_path / "wide.csv")
+    assert len(row) == 3 + 100 * 6 and row["item1_id"] and row["item1_url"] == ""  # no url column in the catalog
+    with pytest.raises(ValueError, match="must end in .csv"):
+        export_picks(served, [user], tmp_path / "wide.jsonl", layout="wide", progress=False)
+
+
 @pytest.mark.parametrize("args, message", [
     (["--all", "--out", "picks.xlsx"], "--out must end in"),
     (["--all", "--n", "0", "--out", "picks.csv"], "--n must be"),
     (["--all", "--jobs", "0", "--out", "picks.csv"], "--jobs must be at least 1"),
+    (["--all", "--layout", "wide", "--out", "picks.jsonl"], "--layout wide writes one CSV row per customer"),
 ])
 def test_export_bad_arguments(models_dir, tmp_path, capsys, args, message):
     assert main(["export", "--models-dir", str(models_dir), *args]) == 2
