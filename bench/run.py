@@ -5,10 +5,11 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import api, events, experiments, machine, rules, segments, training
+from . import api, engines, events, experiments, machine, rules, segments, serving_memory, training
 
 BENCHMARKS = {"training": training.run, "api": api.run, "events": events.run, "segments": segments.run,
-              "rules": rules.run, "experiments": experiments.run}
+              "rules": rules.run, "experiments": experiments.run, "engines": engines.run,
+              "serving_memory": serving_memory.run}
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
