@@ -57,6 +57,7 @@ def test_too_many_bad_rows_fail_with_the_same_line(spark, small_partitions, tmp_
     assert "19 of 6,000 rows are bad" in str(got.value)
 
 
+@pytest.mark.skipif(not ONLINE_RETAIL.exists(), reason="shared store data not present")
 def test_online_retail_rules_exclude_the_same_rows(spark, tmp_path):
     """Cancellations, fees, zero prices, upper-cased codes, repeated lines and titles."""
     with gzip.open(ONLINE_RETAIL, "rt", encoding="utf-8") as file:
