@@ -43,8 +43,9 @@ def load_csr(path: Path) -> sp.csr_matrix:
 
 def _member(path: Path, archive: zipfile.ZipFile, raw, info: zipfile.ZipInfo) -> np.ndarray:
     """One member mapped in place, or read when it is small, compressed or of a newer layout."""
-    header = _stored_header(path, raw, info) if info.compress_type == zipfile.ZIP_STORED else None
-    if header is None or info.file_size < _MAP_AT_LEAST:
+    mappable = info.compress_type == zipfile.ZIP_STORED and info.file_size >= _MAP_AT_LEAST
+    header = _stored_header(path, raw, info) if mappable else None
+    if header is None:
         with archive.open(info) as member:
             return np.lib.format.read_array(member, allow_pickle=False)
     offset, (shape, fortran_order, dtype) = header

@@ -45,7 +45,7 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 PROFILE_COLUMNS = ("stage", "segments", "p_buy_30d", "p_buy_90d", "predicted_value_12m")
 LAYOUTS = ("long", "wide")
 WIDE_ITEM_FIELDS = ("id", "title", "price", "url", "image", "reason")
-CATALOG_MEDIA = {"url": "url", "image": "image_url"}  # wide field -> catalog column
+CATALOG_MEDIA = ("url", "image_url")  # the catalog columns of the wide fields url and image
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ def _wide_row(served: Served, picks: Picks, user: str, list_id: str, answer: Ans
         title, _, price = cards.get(pick.item_id, (pick.item_id, "", None))
         media = catalog.get(pick.item_id, {})
         items += [pick.item_id, title, "" if price is None else price,
-                  *(media.get(column) or "" for column in CATALOG_MEDIA.values()), pick.reason]
+                  *(media.get(column) or "" for column in CATALOG_MEDIA), pick.reason]
     items += [""] * (picks.n * len(WIDE_ITEM_FIELDS) - len(items))
     stage = fields.pop("stage")
     return [user, list_id, stage or "", *items, *(fields[c] for c in picks.columns if c != "stage")]
