@@ -48,6 +48,8 @@ VITRINE_FRESHNESS_INTERVAL ``30.0``            seconds between two counts of the
 VITRINE_ATTRIBUTION_WINDOW_HOURS ``24``        an add-to-cart or purchase this soon after a click
                                                on the same item counts for the click's placement
                                                and variant (last click wins)
+VITRINE_CURRENCY          ``EUR``              ISO 4217 code of the store's prices, for money the
+                                               console and the customer report show
 ========================  ===================  ==================================================
 """
 from __future__ import annotations
@@ -88,6 +90,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVE_REFRESH_INTERVAL": 5.0,
     "FRESHNESS_INTERVAL": 30.0,
     "ATTRIBUTION_WINDOW_HOURS": 24.0,
+    "CURRENCY": "EUR",
 }
 _POSITIVE_INTS = ("PORT", "WORKERS", "THREADS", "TIMEOUT", "MAX_CONTENT_LENGTH")
 
@@ -107,7 +110,15 @@ def load_settings(config: Config, overrides: Mapping[str, Any] | None = None) ->
                 "EVENTS_VISITOR_LIMIT", "EVENTS_ORIGIN_LIMIT", "RATELIMIT_STORAGE_URI"):
         config[key] = "" if config[key] is None else str(config[key])
     config["CORS_ORIGINS"] = cors_origins(config["CORS_ORIGINS"])
+    config["CURRENCY"] = _currency(config["CURRENCY"])
     return config
+
+
+def _currency(value: Any) -> str:
+    code = str(value or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValueError(f"VITRINE_CURRENCY must be a 3-letter ISO 4217 code such as EUR or GBP, got {value!r}")
+    return code
 
 
 def environment_settings(overrides: Mapping[str, Any] | None = None) -> Config:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
                "frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
 
 

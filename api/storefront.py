@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_from_directory, url_for
 
+from api.demo_pictures import product_svg
 from api.extension import served_model
 from api.rules.cache import rules_cache
 
@@ -49,7 +50,7 @@ def _page(template: str, **context) -> str:
     served = served_model()
     categories = sorted({str(row.get("category") or "") for row in _catalog().values()} - {""})
     return render_template(template, cart=_cart(), shopper=_shopper(), categories=categories,
-                           model_version=served.name, sample_users=served.version.model.user_ids[:5].tolist(),
+                           sample_users=served.version.model.user_ids[:5].tolist(),
                            **context)
 
 
@@ -66,6 +67,19 @@ def product(item_id: str) -> str:
     if row is None:
         abort(404, f"no product {item_id!r} in the demo catalog")
     return _page("store/product.html", product=row)
+
+
+@bp.get("/demo/store/images/<item_id>.svg")
+def picture(item_id: str) -> Response:
+    """The demo catalog's generated product picture (``image_url`` of ``vitrine demo-data``)."""
+    row = _catalog().get(item_id)
+    if row is None:
+        abort(404, f"no product {item_id!r} in the demo catalog")
+    svg = product_svg(item_id, str(row.get("title") or item_id), str(row.get("category") or ""),
+                      str(row.get("brand") or ""))
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/demo/store/cart")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -35,6 +36,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="write the customer lifecycle report as one self-contained HTML page")
     report.add_argument("--models-dir", type=Path, default=Path("models"))
     report.add_argument("--out", type=Path, required=True, help="report.html")
+    report.add_argument("--currency", default=os.environ.get("VITRINE_CURRENCY", "EUR"),
+                        help="ISO code of the store's prices (default: $VITRINE_CURRENCY, else EUR)")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -95,7 +98,7 @@ def _report(args: argparse.Namespace) -> int:
     if version.profiles is None:
         raise ValueError(f"model version {version.version} has no customer profiles: train it again")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_report(version), encoding="utf-8")
+    args.out.write_text(render_report(version, args.currency.upper()), encoding="utf-8")
     print(f"wrote the customer report of model {version.version} to {args.out}")
     return 0
 

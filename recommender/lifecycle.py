@@ -30,6 +30,8 @@ import numpy as np
 
 STAGES = ("prospect", "first_time", "active", "hero", "at_risk", "lapsed")
 STAGE_CODE = {name: code for code, name in enumerate(STAGES)}
+STAGE_LABELS = {"prospect": "Browsers, no order yet", "first_time": "First-time buyers", "active": "Regular customers",
+                "hero": "Best customers", "at_risk": "At risk (overdue)", "lapsed": "Lapsed"}
 
 
 @dataclass(frozen=True)

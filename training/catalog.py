@@ -11,6 +11,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from recommender.rules.items import LINK_COLUMNS, is_link
+
 from training.events import (
     DataError,
     as_ids,
@@ -24,8 +26,8 @@ from training.events import (
     show,
 )
 
-CATALOG_COLUMNS = ("item_id", "title", "category", "price", "in_stock")
-TEXT_COLUMNS = ("item_id", "title", "category", "in_stock")
+CATALOG_COLUMNS = ("item_id", "title", "category", "price", "in_stock", *LINK_COLUMNS)
+TEXT_COLUMNS = ("item_id", "title", "category", "in_stock", *LINK_COLUMNS)
 DEFAULT_CATEGORY = "unknown"
 IN_STOCK_WORDS = {
     **dict.fromkeys(["true", "t", "1", "yes", "y"], True),
@@ -34,10 +36,12 @@ IN_STOCK_WORDS = {
 
 
 def load_catalog(path: str | Path, column_map: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Read ``path`` into the canonical catalog: the five canonical columns, then every other column.
+    """Read ``path`` into the canonical catalog: the five canonical columns, ``url`` and
+    ``image_url`` where the file has them, then every other column.
 
     ``column_map`` maps canonical names to file columns. Only ``item_id`` is required: a missing
     title is the item id, a missing category ``unknown``, a missing price NaN, ``in_stock`` True.
+    A product page or image link must be an http(s) URL or a site path (``/img/p1.jpg``).
     """
     path = Path(path)
     sources = _catalog_sources(path, check_column_map(column_map or {}, CATALOG_COLUMNS))
@@ -55,6 +59,9 @@ def load_catalog(path: str | Path, column_map: Mapping[str, str] | None = None) 
             "in_stock": _in_stock(path, table, sources.get("in_stock")),
         }
     )
+    for name in LINK_COLUMNS:
+        if name in sources:
+            catalog[name] = _links(path, table, sources[name])
     extras = table.drop(columns=[*sources.values(), *CATALOG_COLUMNS], errors="ignore")
     return pd.concat([catalog, extras], axis=1)
 
@@ -109,6 +116,15 @@ def _prices(path: Path, table: pd.DataFrame, column: str | None) -> np.ndarray:
     _fail_at(path, table, column, unreadable, "non-numeric price")
     _fail_at(path, table, column, (prices < 0).to_numpy(), "negative price")
     return prices.to_numpy()
+
+
+def _links(path: Path, table: pd.DataFrame, column: str) -> pd.Series:
+    """Links as text (``None`` where empty); anything but an http(s) URL or a site path fails."""
+    links = as_text(table[column]).astype(object)
+    links = links.where(links.notna(), None)
+    bad = np.array([link is not None and not is_link(link) for link in links], dtype=bool)
+    _fail_at(path, table, column, bad, "not an http(s) URL or a /path")
+    return links
 
 
 def _in_stock(path: Path, table: pd.DataFrame, column: str | None) -> np.ndarray:

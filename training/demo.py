@@ -57,6 +57,8 @@ MIN_CATEGORY_PAIRS, MAX_CATEGORY_PAIRS = 5, 24
 ZIPF_EXPONENT = 1.1            # popularity of the k-th item of a category ~ k ** -exponent
 GROUP_TASTE_SPREAD = 0.5       # log-normal spread of a taste group's own liking for each item
 OUT_OF_STOCK_SHARE = 0.05
+DEMO_PRODUCT_PATH = "/demo/store/product/"  # where the demo store (api/storefront.py) serves a product
+DEMO_IMAGE_PATH = "/demo/store/images/"  # and its generated picture
 COMPLEMENT_SHARE = 0.08        # share of items that belong to a planted complement pair
 ANCHOR_TO_PARTNER_RATE = 0.6   # buying the main product adds its partner to the order
 PARTNER_TO_ANCHOR_RATE = 0.2
@@ -476,6 +478,9 @@ def _catalog_frame(items: _Items, rng: np.random.Generator) -> pd.DataFrame:
         "in_stock": in_stock,
         "brand": pd.Series(brand, dtype=object),
         "margin": np.round(rng.uniform(0.05, 0.45, n_items), 2),
+        # the demo store serves these pages and generated pictures itself (api/storefront.py)
+        "url": pd.Series([f"{DEMO_PRODUCT_PATH}{item}" for item in item_ids], dtype=object),
+        "image_url": pd.Series([f"{DEMO_IMAGE_PATH}{item}.svg" for item in item_ids], dtype=object),
     })
 
 

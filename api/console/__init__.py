@@ -5,10 +5,12 @@ form post carries the session's CSRF token (see :mod:`api.console.auth`). Each p
 module registering its views on ``bp``: ``model`` (the served version and its evaluation),
 ``rules`` and ``preview`` (business rules), ``catalog`` (search, stock and price) and
 ``customers`` (the segments report), ``performance`` (what each placement earned) and
-``experiments`` (A/B experiments and their results).
+``experiments`` (A/B experiments and their results), ``placements`` (what each placement always
+does), ``audit`` (every change by everyone) and ``exports`` (e-mail-ready CSV files).
 """
 from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-from api.console import auth, catalog, common, customers, experiments, model, performance, preview, rules  # noqa: E402,F401  (views register on bp)
+from api.console import (audit, auth, catalog, common, customers, experiments, exports, model, performance,  # noqa: E402,F401
+                         placements, preview, rules)  # (views register on bp)

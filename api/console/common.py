@@ -1,7 +1,7 @@
 """What every console page shares: the template context and errors rendered as pages, not JSON."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, render_template
 from werkzeug.exceptions import HTTPException
 
 from api.errors import APIError
@@ -21,6 +21,12 @@ def _num(value, digits: int = 3) -> str:
 @bp.context_processor
 def _context() -> dict:
     return {"signed_in": signed_in(), "zip": zip}
+
+
+@bp.route("/<path:unknown>")
+def _unknown(unknown: str):
+    """Any other console address: a page saying so (inside the console), not the API's JSON."""
+    abort(404, f"There is no console page at /console/{unknown[:100]}.")
 
 
 @bp.errorhandler(HTTPException)

@@ -1,18 +1,16 @@
-"""The Customers page: the lifecycle and segments report (``GET /v1/report``) inside the console."""
+"""The Customers page: the lifecycle and segments report of the served version, inside the page
+(no frame of its own), with money in the store's currency (``VITRINE_CURRENCY``)."""
 from __future__ import annotations
 
 from flask import current_app, render_template
 
+from api.extension import served_model
+from api.reports.customer_report import render_report_body
 from api.console import bp
-
-REPORT_PATH = "/v1/report"
-
-
-def report_available() -> bool:
-    return any(rule.rule == REPORT_PATH for rule in current_app.url_map.iter_rules())
 
 
 @bp.get("/customers")
 def customers() -> str:
-    return render_template("console/customers.html", report=REPORT_PATH if report_available() else None,
-                           page_title="Customers")
+    served = served_model()
+    report = render_report_body(served.version, current_app.config["CURRENCY"]) if served.version.profiles else None
+    return render_template("console/customers.html", report=report, page_title="Customers")

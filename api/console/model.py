@@ -13,6 +13,30 @@ from api.reports.grouped_bars import grouped_bars
 MODES = {"new_items": "new items", "all_purchases": "all purchases"}
 METRICS = ("ndcg@10", "precision@10", "recall@10", "map@10", "hit_rate@10", "coverage@10")
 PAIR_LIMIT = 50
+VERDICT_METRIC = "recall@10"  # the share of the next purchases the ten picks held: what the verdict says
+BASELINE = "popularity"
+AT_PAR = 1.05  # picks within 5 % of best sellers are "no better" in the verdict
+
+
+def served_model_name(metrics_of_mode: dict, files: dict) -> str:
+    """Which evaluated model answers in this mode: the re-ranker when the bundle holds one, else the blend."""
+    ranker = any("ranker" in name for name in files)
+    return "ranker" if ranker and "ranker" in metrics_of_mode else "blend"
+
+
+def verdicts(manifest: dict) -> list[dict]:
+    """Per evaluated mode, the served picks against best sellers in plain words: the ratio of
+    next purchases found, and what the numbers mean."""
+    found = []
+    for mode, models in (manifest.get("metrics") or {}).items():
+        served = served_model_name(models, manifest.get("files") or {})
+        if served not in models or BASELINE not in models:
+            continue
+        picks, base = models[served].get(VERDICT_METRIC) or 0.0, models[BASELINE].get(VERDICT_METRIC) or 0.0
+        ratio = picks / base if base > 0 else None
+        found.append({"mode": mode, "served": served, "picks": picks, "base": base, "ratio": ratio,
+                      "better": ratio is None and picks > 0 or ratio is not None and ratio >= AT_PAR})
+    return found
 
 
 def evaluation_rows(metrics: dict) -> dict[str, list[dict]]:
@@ -79,4 +103,4 @@ def model() -> str:
     return render_template("console/model.html", served=served, manifest=manifest, data=manifest.get("data") or {},
                            evaluation=manifest.get("evaluation") or {}, tables=evaluation_rows(metrics), modes=MODES,
                            metrics=METRICS, metric=metric, chart=chart, pairs=top_pairs(served, query), query=query,
-                           refused=refused, page_title="Model")
+                           refused=refused, verdicts=verdicts(manifest), page_title="Model")

@@ -72,13 +72,6 @@ def why_removed(reranker: RuleReranker, engine: RecommendationEngine, item_ids: 
     return reasons
 
 
-def _prices(served: Served) -> dict[str, float]:
-    table = rules_cache().table(served)
-    known = table.present["price"]
-    return {item: float(p) for item, p, ok in zip(table.item_ids.tolist(), table.columns["price"].tolist(),
-                                                   known.tolist()) if ok}
-
-
 @bp.get("/preview")
 def preview() -> str:
     served = served_model()
@@ -112,5 +105,5 @@ def preview() -> str:
     except APIError as exc:
         error = exc.message
     return render_template("console/preview.html", spec=spec, kinds=KINDS, rules=stored, chosen=chosen, labels=labels,
-                           before=before, after=after, removed=removed, error=error, prices=_prices(served),
+                           before=before, after=after, removed=removed, error=error,
                            sample_users=served.version.model.user_ids[:20].tolist(), page_title="Preview")

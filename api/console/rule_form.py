@@ -3,7 +3,8 @@
 The form flattens a condition into rows (field, op, value) joined by ``all`` or ``any``; a nested
 condition made through the API is edited as JSON instead. Values are typed by the column's kind
 (numbers, true/false, text; comma-separated lists for ``in`` and ``not_in``). Validation itself is
-the rules package's: its ``FieldError`` paths are mapped back onto the form's inputs here.
+the rules package's (``rule_problems``, every mistake at once): its ``FieldError`` paths are mapped
+back onto the form's inputs here.
 """
 from __future__ import annotations
 
@@ -19,15 +20,6 @@ from werkzeug.datastructures import MultiDict
 MIN_ROWS = 2
 LIST_OPS = ("in", "not_in")
 COMMON_PLACEMENTS = ("home", "product", "cart", "email")
-
-
-class FormError(ValueError):
-    """A form value that cannot even be put into the definition (bad date, bad JSON)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def _split(text: str) -> list[str]:
@@ -47,17 +39,20 @@ def _typed(text: str, kind: str) -> Any:
     return text
 
 
-def _moment(date: str, zone: str, field: str) -> str | None:
+def _moment(date: str, zone: str, field: str, errors: dict[str, str]) -> str | None:
+    """The form's local date and time as an ISO moment; a mistake goes into ``errors``."""
     if not date.strip():
         return None
     try:
         tz = ZoneInfo(zone.strip() or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        raise FormError("timezone", f"unknown time zone {zone!r} (e.g. UTC, Europe/Paris)") from None
+        errors["timezone"] = f"unknown time zone {zone!r} (e.g. UTC, Europe/Paris)"
+        return None
     try:
         moment = datetime.fromisoformat(date.strip())
     except ValueError:
-        raise FormError(field, "must be a date and time, e.g. 2026-12-01T09:00") from None
+        errors[field] = "must be a date and time, e.g. 2026-12-01T09:00"
+        return None
     return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).isoformat()
 
 
@@ -72,16 +67,19 @@ def _clauses(form: MultiDict, kinds: Mapping[str, str]) -> list[dict]:
     return clauses
 
 
-def definition_from_form(form: MultiDict, kinds: Mapping[str, str]) -> dict:
-    """The rule's JSON definition from the posted form (not validated: ``parse_rule`` does that)."""
+def definition_from_form(form: MultiDict, kinds: Mapping[str, str], enabled: bool = True) -> tuple[dict, dict[str, str]]:
+    """The rule's JSON definition from the posted form (not validated: ``rule_problems`` does
+    that), and the inputs that could not even be read (a bad date, bad JSON) with what is wrong."""
+    errors: dict[str, str] = {}
     action = form.get("action", "")
     placements = list(dict.fromkeys([*form.getlist("placements"), *_split(form.get("other_placements", ""))]))
+    zone = form.get("timezone", "UTC")
     definition: dict[str, Any] = {
-        "name": form.get("name", ""), "enabled": form.get("enabled") == "on", "placements": placements,
+        "name": form.get("name", ""), "enabled": enabled, "placements": placements,
         "audience": form.get("audience") or None, "action": action,
         "priority": _typed(form.get("priority", "") or "0", "number"), "tags": _split(form.get("tags", "")),
-        "starts_at": _moment(form.get("starts_at", ""), form.get("timezone", "UTC"), "starts_at"),
-        "ends_at": _moment(form.get("ends_at", ""), form.get("timezone", "UTC"), "ends_at"),
+        "starts_at": _moment(form.get("starts_at", ""), zone, "starts_at", errors),
+        "ends_at": _moment(form.get("ends_at", ""), zone, "ends_at", errors),
     }
     if definition["starts_at"] or definition["ends_at"]:
         definition["timezone"] = form.get("timezone", "").strip() or "UTC"
@@ -90,36 +88,30 @@ def definition_from_form(form: MultiDict, kinds: Mapping[str, str]) -> dict:
     if action == "pin":
         definition["item_ids"] = _split(form.get("item_ids", ""))
         definition["positions"] = [_typed(p, "number") for p in _split(form.get("positions", ""))]
-        return definition
+        return definition, errors
     raw = form.get("condition_json", "").strip()
     if raw:
         try:
             definition["condition"] = json.loads(raw)
         except ValueError as exc:
-            raise FormError("condition_json", f"is not valid JSON: {exc}") from None
-        return definition
+            errors["condition_json"] = f"is not valid JSON: {exc}"
+        return definition, errors
     clauses = _clauses(form, kinds)
     match = form.get("match") if form.get("match") in ("all", "any") else "all"
-    definition["condition"] = (clauses[0] if len(clauses) == 1 else {match: clauses}) if clauses else None
-    return definition
+    definition["condition"] = {match: clauses} if clauses else None
+    return definition, errors
 
 
-def form_field(path: str, definition: Mapping[str, Any]) -> str:
-    """The form input a ``FieldError`` path points at (``condition.any[1].value`` → ``value_1``)."""
-    condition = definition.get("condition")
-    if condition is None and path.startswith("condition"):
-        return "condition"
-    flat = isinstance(condition, Mapping) and (
-        "field" in condition or all(isinstance(part, Mapping) and "field" in part
-                                    for key in ("all", "any") for part in condition.get(key, [])))
-    if path.startswith("condition") and not flat:
+def form_field(path: str, form: Mapping[str, Any]) -> str:
+    """The form input a ``FieldError`` path points at (``condition.any[1].value`` → ``value_1``):
+    the Advanced JSON box when the condition was written there."""
+    if path.startswith("condition") and (form.get("condition_json") or "").strip():
         return "condition_json"
+    if path == "condition" or path.startswith("condition") and not re.match(r"^condition\.(all|any)\[", path):
+        return "condition"
     match = re.match(r"^condition\.(?:all|any)\[(\d+)\]\.(field|op|value)", path)
     if match:
         return f"{match.group(2)}_{match.group(1)}"
-    match = re.match(r"^condition\.(field|op|value)", path)
-    if match:
-        return f"{match.group(1)}_0"
     return re.split(r"[.\[]", path, maxsplit=1)[0]
 
 
@@ -160,8 +152,7 @@ def form_from_definition(definition: Mapping[str, Any] | None) -> dict:
     placements = list(definition.get("placements") or [])
     zone = definition.get("timezone") or "UTC"
     return {
-        "name": definition.get("name", ""), "enabled": definition.get("enabled", True),
-        "action": definition.get("action", "exclude"), "factor": _text(definition.get("factor")),
+        "name": definition.get("name", ""), "action": definition.get("action", "exclude"), "factor": _text(definition.get("factor")),
         "placements": [p for p in placements if p in COMMON_PLACEMENTS],
         "other_placements": ", ".join(p for p in placements if p not in COMMON_PLACEMENTS),
         "audience": definition.get("audience") or "", "priority": _text(definition.get("priority", 0)),
@@ -178,7 +169,7 @@ def form_from_post(form: MultiDict) -> dict:
     rows = [{"field": f, "op": o, "value": v}
             for f, o, v in zip(form.getlist("field"), form.getlist("op"), form.getlist("value"))]
     return {
-        "name": form.get("name", ""), "enabled": form.get("enabled") == "on", "action": form.get("action", ""),
+        "name": form.get("name", ""), "action": form.get("action", ""),
         "factor": form.get("factor", ""), "placements": form.getlist("placements"),
         "other_placements": form.get("other_placements", ""), "audience": form.get("audience", ""),
         "priority": form.get("priority", ""), "tags": form.get("tags", ""), "starts_at": form.get("starts_at", ""),
@@ -189,22 +180,11 @@ def form_from_post(form: MultiDict) -> dict:
     }
 
 
-def describe_condition(condition: Any) -> str:
-    """A one-line reading of a condition for the rules list: ``category = phones and price < 20``."""
-    symbols = {"eq": "=", "ne": "≠", "lt": "<", "lte": "≤", "gt": ">", "gte": "≥", "in": "in", "not_in": "not in",
-               "contains": "contains"}
-    if not isinstance(condition, Mapping):
-        return ""
-    if "field" in condition:
-        return f"{condition['field']} {symbols.get(condition.get('op'), condition.get('op'))} {_text(condition.get('value'))}"
-    kind = "any" if "any" in condition else "all"
-    joined = f" {'or' if kind == 'any' else 'and'} ".join(describe_condition(part) for part in condition.get(kind, []))
-    return f"({joined})"
-
-
 def status(definition: Mapping[str, Any], now: datetime | None = None) -> str:
-    """``disabled``, ``expired``, ``scheduled`` or ``active``."""
+    """``draft`` (never published), ``disabled``, ``expired``, ``scheduled`` or ``active``."""
     now = now or datetime.now(timezone.utc)
+    if definition.get("published") is False:
+        return "draft"
     if not definition.get("enabled", True):
         return "disabled"
     ends, starts = definition.get("ends_at"), definition.get("starts_at")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from recommender.lifecycle import STAGES
 from recommender.live_segments import LiveMembership, Member
@@ -141,4 +141,4 @@ def report() -> Response:
     """The lifecycle report as one self-contained HTML page (inline SVG charts, no scripts)."""
     served = served_model()
     _profiles(served)
-    return Response(render_report(served.version), mimetype="text/html")
+    return Response(render_report(served.version, current_app.config["CURRENCY"]), mimetype="text/html")

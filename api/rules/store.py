@@ -22,19 +22,28 @@ from api.database.erasures import ErasureRow
 from api.database.experiments import ExperimentRow
 
 
-STORE_FIELDS = ("id", "created_at", "updated_at")  # set by the store: in answers, ignored in bodies
+STORE_FIELDS = ("id", "created_at", "updated_at", "published", "draft")  # set by the store: ignored in bodies
 
 
 class RuleRow(Base):
+    """A rule: ``definition`` is what serves once ``published_at`` is set (a rule made as a draft in
+    the console has none yet, and serves nothing); ``draft`` holds a published rule's pending changes."""
+
     __tablename__ = "rules"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200))
     definition: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[str] = mapped_column(String(40))
+    published_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    draft: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     def to_dict(self) -> dict:
         return {"id": self.id, **self.definition, "created_at": self.created_at, "updated_at": self.updated_at}
+
+    def with_draft(self) -> dict:
+        """The stored rule with ``published`` (does it serve?) and ``draft`` (its pending definition)."""
+        return {**self.to_dict(), "published": self.published_at is not None, "draft": self.draft}
 
 
 class PlacementRow(Base):
@@ -84,7 +93,7 @@ class RuleStore:
     def snapshot(self) -> Snapshot:
         with self._sessions() as session, session.begin():
             version = session.scalar(select(VersionRow.version).where(VersionRow.id == 1)) or 0
-            rules = [row.to_dict() for row in session.scalars(select(RuleRow).order_by(RuleRow.id))]
+            rules = [row.to_dict() for row in session.scalars(_published(select(RuleRow).order_by(RuleRow.id)))]
             placements = {row.name: row.settings for row in session.scalars(select(PlacementRow))}
             items = {row.item_id: row.attributes for row in session.scalars(select(CatalogItemRow))}
             erased = {row.model_user: row.at for row in session.scalars(select(ErasureRow))}
@@ -93,13 +102,25 @@ class RuleStore:
         return Snapshot(version, rules, placements, items, erased, experiments)
 
     def rules(self) -> list[dict]:
+        """The published rules (what serves and what ``/v1/rules`` lists)."""
         with self._sessions() as session:
-            return [row.to_dict() for row in session.scalars(select(RuleRow).order_by(RuleRow.id))]
+            return [row.to_dict() for row in session.scalars(_published(select(RuleRow).order_by(RuleRow.id)))]
 
     def rule(self, rule_id: int) -> dict | None:
+        """A published rule, or ``None``."""
         with self._sessions() as session:
             row = session.get(RuleRow, rule_id)
-            return row.to_dict() if row else None
+            return row.to_dict() if row is not None and row.published_at is not None else None
+
+    def rules_with_drafts(self) -> list[dict]:
+        """Every rule, drafts too, each with ``published`` and ``draft`` (``RuleRow.with_draft``)."""
+        with self._sessions() as session:
+            return [row.with_draft() for row in session.scalars(select(RuleRow).order_by(RuleRow.id))]
+
+    def rule_with_draft(self, rule_id: int) -> dict | None:
+        with self._sessions() as session:
+            row = session.get(RuleRow, rule_id)
+            return row.with_draft() if row else None
 
     def placements(self) -> dict[str, dict]:
         with self._sessions() as session:
@@ -124,7 +145,8 @@ class RuleStore:
     def add_rule(self, definition: dict, actor: str) -> dict:
         with self._change() as session:
             now = now_text()
-            row = RuleRow(name=definition["name"], definition=definition, created_at=now, updated_at=now)
+            row = RuleRow(name=definition["name"], definition=definition, created_at=now, updated_at=now,
+                          published_at=now)
             session.add(row)
             session.flush()
             record(session, actor, "create", "rule", str(row.id), None, row.to_dict())
@@ -132,7 +154,7 @@ class RuleStore:
 
     def replace_rule(self, rule_id: int, definition: dict, actor: str) -> dict | None:
         with self._change() as session:
-            row = session.get(RuleRow, rule_id)
+            row = _published_row(session, rule_id)
             if row is None:
                 return None
             before = row.to_dict()
@@ -146,7 +168,7 @@ class RuleStore:
         """Merge ``changes`` into the stored definition and store what ``check`` makes of the result
         (it raises on a bad rule), all inside the write lock: no concurrent patch is lost."""
         with self._change() as session:
-            row = session.get(RuleRow, rule_id)
+            row = _published_row(session, rule_id)
             if row is None:
                 return None
             before = row.to_dict()
@@ -157,15 +179,70 @@ class RuleStore:
                 record(session, actor, "update", "rule", str(rule_id), before, row.to_dict())
             return row.to_dict()
 
-    def delete_rule(self, rule_id: int, actor: str) -> dict | None:
+    def delete_rule(self, rule_id: int, actor: str, drafts: bool = False) -> dict | None:
+        """Delete a published rule (or, with ``drafts``, any rule); returns it as it was."""
         with self._change() as session:
-            row = session.get(RuleRow, rule_id)
+            row = session.get(RuleRow, rule_id) if drafts else _published_row(session, rule_id)
             if row is None:
                 return None
-            before = row.to_dict()
+            before = row.with_draft()
             session.delete(row)
             record(session, actor, "delete", "rule", str(rule_id), before, None)
             return before
+
+    # ---- drafts (the console's way of changing rules) ------------------------------------------
+    def save_draft(self, rule_id: int | None, definition: dict, actor: str) -> dict | None:
+        """Store ``definition`` as a new draft rule (``rule_id`` None), as an unpublished rule's
+        definition, or as a published rule's pending changes (it keeps serving as it was)."""
+        with self._change() as session:
+            now = now_text()
+            if rule_id is None:
+                row = RuleRow(name=definition["name"], definition=definition, created_at=now, updated_at=now)
+                session.add(row)
+                session.flush()
+                record(session, actor, "draft", "rule", str(row.id), None, row.with_draft())
+                return row.with_draft()
+            row = session.get(RuleRow, rule_id)
+            if row is None:
+                return None
+            before = row.with_draft()
+            if row.published_at is None:
+                row.name, row.definition = definition["name"], definition
+            else:
+                row.draft = None if definition == row.definition else definition
+            row.updated_at = now
+            if row.with_draft() != {**before, "updated_at": now}:
+                record(session, actor, "draft", "rule", str(rule_id), before, row.with_draft())
+            return row.with_draft()
+
+    def publish(self, rule_id: int, definition: dict, actor: str, action: str = "publish") -> dict | None:
+        """Make ``definition`` (the draft, checked again by the caller, or an earlier version for
+        ``action="revert"``) the rule's served definition; a deleted rule comes back under its id."""
+        with self._change() as session:
+            row = session.get(RuleRow, rule_id)
+            now = now_text()
+            before = row.with_draft() if row is not None else None
+            if row is None:
+                if action != "revert":
+                    return None
+                row = RuleRow(id=rule_id, name=definition["name"], definition=definition, created_at=now,
+                              updated_at=now)
+                session.add(row)
+            row.name, row.definition, row.draft = definition["name"], definition, None
+            row.updated_at = row.published_at = now
+            record(session, actor, action, "rule", str(rule_id), before, row.with_draft())
+            return row.with_draft()
+
+    def discard_draft(self, rule_id: int, actor: str) -> dict | None:
+        """Drop a published rule's pending changes."""
+        with self._change() as session:
+            row = _published_row(session, rule_id)
+            if row is None or row.draft is None:
+                return None
+            before = row.with_draft()
+            row.draft, row.updated_at = None, now_text()
+            record(session, actor, "discard", "rule", str(rule_id), before, row.with_draft())
+            return row.with_draft()
 
     def put_placement(self, name: str, settings: dict, actor: str) -> dict:
         with self._change() as session:
@@ -205,6 +282,15 @@ class RuleStore:
 
     def _change(self) -> Change:
         return Change(self._sessions)
+
+
+def _published(query):
+    return query.where(RuleRow.published_at.is_not(None))
+
+
+def _published_row(session, rule_id: int) -> RuleRow | None:
+    row = session.get(RuleRow, rule_id)
+    return row if row is not None and row.published_at is not None else None
 
 
 def rule_definition(stored: dict) -> dict:

@@ -134,6 +134,8 @@ class Item(BaseModel):
     title: str
     category: str
     price: float | None = Field(description="catalog price, null if unknown")
+    url: str | None = Field(description="the product page: the catalog's url column, null if it has none")
+    image_url: str | None = Field(description="the product image: the catalog's image_url column, null if it has none")
     reason: str = Field(description="a short explanation a widget can show")
     rules: list[RuleNote] = Field(None, description="with debug=true: the business rules that acted on the item")
 

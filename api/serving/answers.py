@@ -9,7 +9,7 @@ from flask import current_app, has_app_context
 from recommender.engine import Answer, Pick
 from recommender.experiments import Assigned
 
-from api.serving.cards import Card
+from api.serving.cards import Card, unknown_card
 from api.serving.model_store import Served
 from api.rules.cache import KEY as RULES_KEY
 
@@ -23,9 +23,9 @@ def cards_for(served: Served) -> dict[str, Card]:
 
 
 def pick_fields(cards: dict[str, Card], pick: Pick) -> dict:
-    title, category, price = cards.get(pick.item_id, (pick.item_id, "", None))
-    return {"item_id": pick.item_id, "score": round(pick.score, 6), "title": title, "category": category,
-            "price": price, "reason": pick.reason}
+    card = cards.get(pick.item_id) or unknown_card(pick.item_id)
+    return {"item_id": pick.item_id, "score": round(pick.score, 6), "title": card.title, "category": card.category,
+            "price": card.price, "url": card.url, "image_url": card.image_url, "reason": pick.reason}
 
 
 def listing(served: Served, answer: Answer, cards: dict[str, Card] | None = None,
@@ -61,9 +61,9 @@ def user_line(served: Served, user_id: str, answer: Answer, cards: dict[str, Car
 
 def partner_fields(served: Served, anchor_title: str, partner: dict) -> dict:
     """A bought-together partner: the list item fields plus its association-rule numbers."""
-    title, category, price = cards_for(served).get(partner["item_id"], (partner["item_id"], "", None))
-    return {"item_id": partner["item_id"], "score": round(partner["lift"], 6), "title": title,
-            "category": category, "price": price,
+    card = cards_for(served).get(partner["item_id"]) or unknown_card(partner["item_id"])
+    return {"item_id": partner["item_id"], "score": round(partner["lift"], 6), "title": card.title,
+            "category": card.category, "price": card.price, "url": card.url, "image_url": card.image_url,
             "reason": f"bought together with {anchor_title}",
             "support": round(partner["support"], 6), "confidence": round(partner["confidence"], 6),
             "lift": round(partner["lift"], 6)}

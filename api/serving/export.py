@@ -22,7 +22,7 @@ import csv
 import io
 import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +36,7 @@ from bundle import load_artifacts
 from bundle.publish import read_current
 
 from api.serving.answers import cards_for, export_recommendation_id, user_line
+from api.serving.cards import unknown_card
 from api.serving.model_store import Served, serve_version
 
 CHUNK_USERS = 500
@@ -45,7 +46,6 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 PROFILE_COLUMNS = ("stage", "segments", "p_buy_30d", "p_buy_90d", "predicted_value_12m")
 LAYOUTS = ("long", "wide")
 WIDE_ITEM_FIELDS = ("id", "title", "price", "url", "image", "reason")
-CATALOG_MEDIA = ("url", "image_url")  # the catalog columns of the wide fields url and image
 
 
 @dataclass(frozen=True)
@@ -143,16 +143,17 @@ def output_format(out: Path, layout: str = "long") -> str:
 def export_picks(served: Served, user_ids: Sequence[str], out: Path, n: int = 6, placement: str | None = None,
                  exclude_purchased: bool = True, progress: bool = True, jobs: int = 1,
                  columns: Sequence[str] = (), now: Mapping[str, dict] | None = None,
-                 layout: str = "long") -> ExportReport:
+                 layout: str = "long", on_progress: Callable[[int, int], None] | None = None) -> ExportReport:
     """Write the picks of ``user_ids`` to ``out`` (format from its suffix, ``layout`` for CSV) using
     ``jobs`` processes, with the profile ``columns`` of each user (stage and segments from ``now``
-    where given, see ``segments_now``); returns counts and timing."""
+    where given, see ``segments_now``); ``on_progress(done, total)`` hears of every part written.
+    Returns counts and timing."""
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
     picks = Picks(output_format(out, layout), n, placement, exclude_purchased, tuple(columns), now or {}, layout)
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    rows = 0
+    rows = done = 0
     with open(out, "w", encoding="utf-8", newline="") as file, \
             tqdm(total=len(user_ids), unit="user", disable=not progress) as bar:
         if picks.kind == "csv":
@@ -161,6 +162,9 @@ def export_picks(served: Served, user_ids: Sequence[str], out: Path, n: int = 6,
             file.write(text)
             rows += count
             bar.update(users)
+            done += users
+            if on_progress is not None:
+                on_progress(done, len(user_ids))
     return ExportReport(len(user_ids), rows, time.perf_counter() - started, served.name)
 
 
@@ -220,13 +224,12 @@ def _wide_row(served: Served, picks: Picks, user: str, list_id: str, answer: Ans
     """One customer's row: their stage, each pick as the card an e-mail shows, blanks after the
     last pick, then the other profile columns asked for."""
     fields = _profile_fields(served, user, replace(picks, columns=("stage", *picks.columns)))
-    cards, catalog = cards_for(served), served.version.catalog
+    cards = cards_for(served)
     items = []
     for pick in answer.picks[:picks.n]:
-        title, _, price = cards.get(pick.item_id, (pick.item_id, "", None))
-        media = catalog.get(pick.item_id, {})
-        items += [pick.item_id, title, "" if price is None else price,
-                  *(media.get(column) or "" for column in CATALOG_MEDIA), pick.reason]
+        card = cards.get(pick.item_id) or unknown_card(pick.item_id)
+        items += [pick.item_id, card.title, "" if card.price is None else card.price, card.url or "",
+                  card.image_url or "", pick.reason]
     items += [""] * (picks.n * len(WIDE_ITEM_FIELDS) - len(items))
     stage = fields.pop("stage")
     return [user, list_id, stage or "", *items, *(fields[c] for c in picks.columns if c != "stage")]

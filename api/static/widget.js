@@ -12,7 +12,9 @@
  *                       (best sellers, /v1/popular, when tracking is off)
  * Optional: data-n (default 8), data-title, data-title-popular (title when the answer is best sellers),
  * data-api (base URL; default: where this script came from), data-link="/product/{item_id}" (card
- * links), data-currency="EUR", data-timeout (ms).
+ * links; default: the catalog's url of each item), data-currency="EUR", data-timeout (ms).
+ * Cards show the catalog's image_url (lazy-loaded; a coloured letter tile when there is none or it
+ * fails to load). The row scrolls by swipe; on a pointer device, arrows overlaid on its ends.
  *
  * Tracking (POST /v1/events, docs/console.md). On the script tag: data-user-id (the logged-in
  * customer) and data-consent ("false": nothing is stored or sent until Vitrine.consent(true)).
@@ -50,19 +52,27 @@
   var CSS = [
     ".vitrine-widget{font:14px/1.35 system-ui,sans-serif;margin:1rem 0;color:#222}",
     ".vitrine-title{font-size:1.05rem;margin:0 0 .5rem}",
-    ".vitrine-row{display:flex;align-items:center;gap:.4rem}",
+    ".vitrine-row{position:relative}",
     ".vitrine-track{display:flex;gap:.75rem;overflow-x:auto;scroll-snap-type:x mandatory;scroll-behavior:smooth;",
-    "padding:.25rem 0 .5rem;flex:1;scrollbar-width:thin}",
-    ".vitrine-card{flex:0 0 11rem;scroll-snap-align:start;border:1px solid #ddd;border-radius:8px;padding:.6rem;",
-    "background:#fff;color:inherit;text-decoration:none;display:flex;flex-direction:column;gap:.3rem}",
+    "padding:.25rem 0 .5rem;scrollbar-width:thin;-webkit-overflow-scrolling:touch;overscroll-behavior-x:contain}",
+    /* 1.5 cards at least on a phone (390 px), about 5.5 on a desktop row */
+    ".vitrine-card{flex:0 0 clamp(9rem,42%,11.5rem);scroll-snap-align:start;border:1px solid #ddd;border-radius:8px;",
+    "padding:.6rem;background:#fff;color:inherit;text-decoration:none;display:flex;flex-direction:column;gap:.3rem;",
+    "box-sizing:border-box;min-width:0}",
     "a.vitrine-card:hover{border-color:#888}",
-    ".vitrine-thumb{height:4.5rem;border-radius:6px;display:flex;align-items:center;justify-content:center;",
-    "font-weight:600;color:#fff;font-size:1.4rem}",
-    ".vitrine-name{font-weight:600}",
+    ".vitrine-thumb{aspect-ratio:1/1;width:100%;border-radius:6px;display:flex;align-items:center;",
+    "justify-content:center;font-weight:600;color:#fff;font-size:1.6rem;overflow:hidden;background:#eee}",
+    ".vitrine-thumb img{width:100%;height:100%;object-fit:cover;display:block}",
+    ".vitrine-name{font-weight:600;overflow-wrap:anywhere}",
     ".vitrine-price{color:#0a6b2d;font-weight:600}",
     ".vitrine-reason{color:#666;font-size:.85em}",
-    ".vitrine-nav{border:1px solid #ccc;background:#fafafa;border-radius:50%;width:2rem;height:2rem;cursor:pointer;",
-    "font-size:1rem;line-height:1}",
+    ".vitrine-nav{position:absolute;top:35%;z-index:1;border:1px solid #ccc;background:rgba(255,255,255,.92);",
+    "border-radius:50%;width:2.2rem;height:2.2rem;cursor:pointer;font-size:1.1rem;line-height:1;",
+    "box-shadow:0 1px 4px rgba(0,0,0,.2);padding:0}",
+    ".vitrine-nav.vitrine-prev{left:.2rem}.vitrine-nav.vitrine-next{right:.2rem}",
+    ".vitrine-nav[disabled]{opacity:0;pointer-events:none}",
+    /* touch screens swipe the row: no arrows there */
+    "@media (hover:none) and (pointer:coarse){.vitrine-nav{display:none}}",
   ].join("");
 
   function emit(el, name, detail) {
@@ -195,16 +205,43 @@
     return el;
   }
 
-  function card(el, item, position, meta) {
+  /* The tile behind every picture: the title's first letter on the category's colour. It is what
+     shows when the catalog has no image_url or the image fails to load. */
+  function fallbackTile(thumb, item) {
+    thumb.textContent = (item.title || item.item_id).charAt(0).toUpperCase();
+    thumb.style.background = "hsl(" + hue(item.category || item.item_id) + ",45%,52%)";
+    thumb.setAttribute("data-fallback", "1");
+  }
+
+  function thumbnail(item) {
+    var thumb = node("div", "vitrine-thumb");
+    if (!item.image_url) { fallbackTile(thumb, item); return thumb; }
+    var img = document.createElement("img");
+    img.loading = "lazy";
+    img.decoding = "async";
+    img.alt = item.title || item.item_id;
+    img.addEventListener("error", function () { img.remove(); fallbackTile(thumb, item); });
+    img.src = item.image_url;
+    thumb.appendChild(img);
+    return thumb;
+  }
+
+  /* Where a card links: data-link ("/product/{item_id}") when the page gives one, else the
+     catalog's url for the item. */
+  function cardLink(el, item) {
     var link = attr(el, "data-link", null);
+    if (link) return link.replace("{item_id}", encodeURIComponent(item.item_id));
+    return item.url || null;
+  }
+
+  function card(el, item, position, meta) {
+    var link = cardLink(el, item);
     var box = node(link ? "a" : "div", "vitrine-card");
-    if (link) box.href = link.replace("{item_id}", encodeURIComponent(item.item_id));
+    if (link) box.href = link;
     box.setAttribute("data-item-id", item.item_id);
     box.setAttribute("data-category", item.category || "");
     box.setAttribute("data-position", String(position));
-    var thumb = node("div", "vitrine-thumb", (item.title || item.item_id).charAt(0).toUpperCase());
-    thumb.style.background = "hsl(" + hue(item.category || item.item_id) + ",45%,52%)";
-    box.appendChild(thumb);
+    box.appendChild(thumbnail(item));
     box.appendChild(node("span", "vitrine-name", item.title || item.item_id));
     var price = formatPrice(item.price, attr(el, "data-currency", ""));
     if (price) box.appendChild(node("span", "vitrine-price", price));
@@ -256,21 +293,27 @@
     section.appendChild(node("h3", "vitrine-title", title));
     var row = node("div", "vitrine-row");
     var track = node("div", "vitrine-track");
-    var prev = node("button", "vitrine-nav", "\u2039");
-    var next = node("button", "vitrine-nav", "\u203A");
+    var prev = node("button", "vitrine-nav vitrine-prev", "\u2039");
+    var next = node("button", "vitrine-nav vitrine-next", "\u203A");
     prev.type = next.type = "button";
     prev.setAttribute("aria-label", "previous");
     next.setAttribute("aria-label", "next");
     prev.addEventListener("click", function () { track.scrollBy({ left: -track.clientWidth * 0.8 }); });
     next.addEventListener("click", function () { track.scrollBy({ left: track.clientWidth * 0.8 }); });
+    function arrows() {  // an arrow shows only where there is more to see
+      prev.disabled = track.scrollLeft <= 2;
+      next.disabled = track.scrollLeft + track.clientWidth >= track.scrollWidth - 2;
+    }
+    track.addEventListener("scroll", arrows, { passive: true });
     var cards = items.map(function (item, i) { return card(el, item, i + 1, meta); });
     cards.forEach(function (box) { track.appendChild(box); });
-    row.appendChild(prev);
     row.appendChild(track);
+    row.appendChild(prev);
     row.appendChild(next);
     section.appendChild(row);
     el.appendChild(section);
     el.setAttribute("data-vitrine-state", "ready");
+    arrows();
     emit(el, "render", Object.assign({ items: items }, meta));
     watchViews(el, cards, meta);
   }

@@ -23,6 +23,8 @@ OPS_BY_KIND = {
     "bool": ("eq", "ne", "in", "not_in"),
     "text": ("eq", "ne", "in", "not_in", "contains"),
 }
+OP_WORDS = {"eq": "is", "ne": "is not", "in": "is one of", "not_in": "is none of", "lt": "is less than",
+            "lte": "is at most", "gt": "is more than", "gte": "is at least", "contains": "contains"}
 GROUPS = ("all", "any")
 MAX_DEPTH = 5
 MAX_LIST = 1000

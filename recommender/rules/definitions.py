@@ -134,6 +134,62 @@ def parse_rule(data: Any, kinds: Mapping[str, str] | None, known_items: Containe
     )
 
 
+def rule_problems(data: Any, kinds: Mapping[str, str] | None, known_items: Container[str] | None = None) -> list[FieldError]:
+    """Every mistake of a rule at once, where ``parse_rule`` stops at the first: one per field, and
+    one per clause of a flat ``all``/``any`` condition, so that a form can mark each of its controls.
+    An empty list means ``parse_rule`` accepts the rule."""
+    if not isinstance(data, Mapping):
+        return [FieldError("rule", "must be a JSON object")]
+    problems: list[FieldError] = []
+
+    def check(parse, *args) -> Any:
+        try:
+            return parse(*args)
+        except FieldError as error:
+            problems.append(error)
+            return None
+
+    check(refuse_unknown, data, RULE_FIELDS + ("id",))
+    action = data.get("action")
+    if action not in ACTIONS:
+        problems.append(FieldError("action", f"must be one of {', '.join(ACTIONS)}, got {action!r}"))
+    check(_name, data.get("name"))
+    check(_bool, data.get("enabled", True), "enabled")
+    check(_placements, data.get("placements", []))
+    check(_audience, data.get("audience"), kinds is None)
+    check(_priority, data.get("priority", 0))
+    check(_timezone, data.get("timezone"))
+    check(_tags, data.get("tags", []), "tags")
+    starts_at, ends_at = check(_moment, data.get("starts_at"), "starts_at"), check(_moment, data.get("ends_at"), "ends_at")
+    if starts_at and ends_at and ends_at <= starts_at:
+        problems.append(FieldError("ends_at", "must be later than starts_at"))
+    if action in ACTIONS:
+        check(_factor, data.get("factor"), action)
+        check(_pins, data, action, known_items)
+        problems += _condition_problems(data.get("condition"), action, kinds)
+    return problems
+
+
+def _condition_problems(condition: Any, action: str, kinds: Mapping[str, str] | None) -> list[FieldError]:
+    """The mistakes of each clause of a flat group (or the first of any other condition)."""
+    group = next((key for key in ("all", "any") if isinstance(condition, Mapping) and key in condition), None)
+    parts = condition.get(group) if group and len(condition) == 1 else None
+    if action == "pin" or not isinstance(parts, list) or not parts or \
+            not all(isinstance(part, Mapping) and "field" in part for part in parts):
+        try:
+            _condition(condition, action, kinds)
+        except FieldError as error:
+            return [error]
+        return []
+    problems = []
+    for i, part in enumerate(parts):
+        try:
+            parse_condition(part, kinds, f"condition.{group}[{i}]", 1)
+        except FieldError as error:
+            problems.append(error)
+    return problems
+
+
 def _timezone(value: Any) -> str | None:
     """An IANA time zone name (``Europe/Paris``), or None."""
     if value is None:

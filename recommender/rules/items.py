@@ -17,7 +17,10 @@ import numpy as np
 
 from ..errors import FieldError
 
-CANONICAL_KINDS = {"item_id": "text", "title": "text", "category": "text", "price": "number", "in_stock": "bool"}
+CANONICAL_KINDS = {"item_id": "text", "title": "text", "category": "text", "price": "number", "in_stock": "bool",
+                   "url": "text", "image_url": "text"}
+LINK_COLUMNS = ("url", "image_url")  # shown as links and images: only http(s) URLs or site paths
+_LINK = re.compile(r"^(?:https?://[^\s/]+|/(?!/))\S*$", re.IGNORECASE)
 COLUMN_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 MAX_TEXT_LENGTH = 1000
 
@@ -120,6 +123,12 @@ def check_attributes(attributes: Any, kinds: Mapping[str, str], field: str) -> d
     return checked
 
 
+def is_link(text: str) -> bool:
+    """An ``http(s)://`` URL or a site path (``/p/1.jpg``): what a widget may put in ``href`` or
+    ``src`` (never ``javascript:`` or ``data:``)."""
+    return bool(_LINK.match(text))
+
+
 def _check_value(name: str, value: Any, kind: str | None, field: str) -> Any:
     found = value_kind(value)
     if found is None:
@@ -134,4 +143,6 @@ def _check_value(name: str, value: Any, kind: str | None, field: str) -> Any:
         raise FieldError(field, "a price cannot be negative")
     if found == "text" and len(value) > MAX_TEXT_LENGTH:
         raise FieldError(field, f"text values hold at most {MAX_TEXT_LENGTH} characters")
+    if name in LINK_COLUMNS and not is_link(str(value)):
+        raise FieldError(field, "must be an http(s) URL or a path on the store's site starting with /")
     return str(value) if kind == "text" else value

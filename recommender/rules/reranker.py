@@ -59,11 +59,15 @@ class Plan:
 
 
 class RuleReranker:
-    """Applies a ``RuleBook`` to candidate lists (the engine's ``Reranker`` and ``PlacementPolicy``)."""
+    """Applies a ``RuleBook`` to candidate lists (the engine's ``Reranker`` and ``PlacementPolicy``).
 
-    def __init__(self, book: RuleBook, table: ItemTable) -> None:
+    ``as_of`` (seconds since the epoch) answers as of that moment instead of the request's: how a
+    scheduled rule is previewed before it starts."""
+
+    def __init__(self, book: RuleBook, table: ItemTable, as_of: float | None = None) -> None:
         self.book = book
         self.table = table
+        self.as_of = as_of
         self.rules: list[Rule] = sorted((r for r in book.rules if r.enabled), key=lambda r: (r.priority, r.id))
         n_items, rules = len(table), self.rules
         self.masks = np.zeros((len(rules), n_items), dtype=bool)
@@ -123,7 +127,7 @@ class RuleReranker:
         """One boolean per (enabled) rule: does it apply to this request, now?"""
         if not self.rules:
             return np.zeros(0, dtype=bool)
-        now = time.time() if context.now is None else context.now
+        now = context.now if context.now is not None else self.as_of if self.as_of is not None else time.time()
         placed = self.by_placement.get(context.placement, self.everywhere) if context.placement else self.everywhere
         kind = "known" if context.known_user else "anonymous"
         audience = (self.audience == "") | (self.audience == kind)
