@@ -17,6 +17,8 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalog", type=Path, help="product catalog file (optional)")
     parser.add_argument("--preset", help="built-in layout, e.g. online-retail or otto")
     parser.add_argument("--map", dest="column_map", help="column mapping, e.g. user_id=CustomerID,item_id=StockCode")
+    parser.add_argument("--catalog-map", dest="catalog_map",
+                        help="catalog column mapping, e.g. item_id=sku,image_url=ImageLink,url=Link")
     parser.add_argument("--config", type=Path, help="settings file (.toml or .json) overriding the defaults")
     parser.add_argument("--cutoff", help="evaluation cut-off date (ISO 8601); default: last 15%% of the time range")
 
@@ -85,12 +87,14 @@ def _source(args: argparse.Namespace) -> Iterator:
     from api.config import database_url, environment_settings
     from api.events.export import stored_erasures, write_parquet
     from api.events.store import EventStore
+    from training.catalog import CATALOG_COLUMNS
     from training.events import parse_column_map
     from training.pipeline import TrainInput
 
     if args.events is None and not args.event_log:
         raise ValueError("give --events FILE, --event-log, or both")
     column_map = parse_column_map(args.column_map) if args.column_map else None
+    catalog_map = parse_column_map(args.catalog_map, CATALOG_COLUMNS) if args.catalog_map else None
     settings = environment_settings()
     erased = stored_erasures(settings)
     with tempfile.TemporaryDirectory(prefix="vitrine-event-log-") as folder:
@@ -103,7 +107,8 @@ def _source(args: argparse.Namespace) -> Iterator:
                     raise ValueError(f"the event log ({database_url(settings)}) holds no views, carts or purchases")
             finally:
                 store.close()
-        yield TrainInput(args.events, args.catalog, args.preset, column_map, event_log=log, erased=erased)
+        yield TrainInput(args.events, args.catalog, args.preset, column_map, event_log=log, erased=erased,
+                         catalog_map=catalog_map)
 
 
 def _config(args: argparse.Namespace):

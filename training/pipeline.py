@@ -40,6 +40,7 @@ class TrainInput:
     column_map: dict[str, str] | None = None
     event_log: Path | None = None
     erased: Mapping[str, float] = field(default_factory=dict)
+    catalog_map: dict[str, str] | None = None  # canonical catalog column -> the file's (``image_url=ImageLink``)
 
     @property
     def files(self) -> list[Path]:
@@ -80,7 +81,7 @@ def load_input(source: TrainInput, config: TrainConfig, engine: Engine = LOCAL) 
     reports = [report for _, report in tables]
     events, erased_rows = without_erased(events, source.erased)
     if source.catalog is not None:
-        catalog = load_catalog(source.catalog)
+        catalog = load_catalog(source.catalog, source.catalog_map)
     else:
         titles = [report.titles for report in reports if report.titles is not None]
         catalog = derive_catalog(events, titles=_first_titles(titles))

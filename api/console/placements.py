@@ -111,7 +111,7 @@ def _preview(name: str, values: dict, form) -> dict:
     elif kind == "related":
         spec["item_id"] = form.get("preview_item_id", "").strip() or best
     elif kind == "cart":
-        spec["items"] = [best]
+        spec["items"] = [form.get("preview_item_id", "").strip() or best]
     try:
         before = answer(served, served.engine.with_reranker(current), spec)
         after_engine = served.engine.with_reranker(changed)

@@ -17,8 +17,7 @@ import numpy as np
 
 from ..errors import FieldError
 
-CANONICAL_KINDS = {"item_id": "text", "title": "text", "category": "text", "price": "number", "in_stock": "bool",
-                   "url": "text", "image_url": "text"}
+CANONICAL_KINDS = {"item_id": "text", "title": "text", "category": "text", "price": "number", "in_stock": "bool"}
 LINK_COLUMNS = ("url", "image_url")  # shown as links and images: only http(s) URLs or site paths
 _LINK = re.compile(r"^(?:https?://[^\s/]+|/(?!/))\S*$", re.IGNORECASE)
 COLUMN_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from api.serving.cards import item_cards
 from api.serving.export import CSV_COLUMNS, export_picks, load_served
 from cli import main
 
@@ -64,7 +65,7 @@ def test_the_wide_layout_has_one_row_per_customer_with_each_picks_card(models_di
     first = served.version.model.user_ids[0]
     media = {item: {**row, "url": f"https://shop.example/p/{item}", "image_url": f"https://img.example/{item}.jpg"}
              for item, row in served.version.catalog.items()}
-    served = replace(served, version=replace(served.version, catalog=media))
+    served = replace(served, version=replace(served.version, catalog=media), cards=item_cards(served.labels, media))
     users = ["u00001", str(first), "ghost-customer"]
     export_picks(served, users, tmp_path / "long.csv", n=4, placement="email", progress=False)
     export_picks(served, users, tmp_path / "wide.csv", n=4, placement="email", progress=False, layout="wide")
@@ -77,7 +78,7 @@ def test_the_wide_layout_has_one_row_per_customer_with_each_picks_card(models_di
         assert [row[f"item{k}_id"] for k in range(1, 5)] == [pick["item_id"] for pick in picks]
         for k, pick in enumerate(picks, 1):
             item = pick["item_id"]
-            assert row[f"item{k}_title"] == cards[item][0] and float(row[f"item{k}_price"]) == cards[item][2]
+            assert row[f"item{k}_title"] == cards[item].title and float(row[f"item{k}_price"]) == cards[item].price
             assert row[f"item{k}_url"] == f"https://shop.example/p/{item}"
             assert row[f"item{k}_image"] == f"https://img.example/{item}.jpg"
             assert row[f"item{k}_reason"] == pick["reason"]
@@ -88,10 +89,13 @@ def test_the_wide_layout_has_one_row_per_customer_with_each_picks_card(models_di
 
 def test_the_wide_layout_pads_short_lists_and_is_csv_only(models_dir, tmp_path):
     served = load_served(models_dir)
+    bare = {item: {k: v for k, v in row.items() if k not in ("url", "image_url")}
+            for item, row in served.version.catalog.items()}
+    served = replace(served, cards=item_cards(served.labels, bare))  # a catalog without links
     user = str(served.version.model.user_ids[0])
     export_picks(served, [user], tmp_path / "wide.csv", n=100, progress=False, layout="wide")
     [row] = read_rows(tmp_path / "wide.csv")
-    assert len(row) == 3 + 100 * 6 and row["item1_id"] and row["item1_url"] == ""  # no url column in the catalog
+    assert len(row) == 3 + 100 * 6 and row["item1_id"] and row["item1_url"] == row["item1_image"] == ""
     with pytest.raises(ValueError, match="must end in .csv"):
         export_picks(served, [user], tmp_path / "wide.jsonl", layout="wide", progress=False)
 

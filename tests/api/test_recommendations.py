@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-ITEM_FIELDS = {"item_id", "score", "title", "category", "price", "reason"}
+ITEM_FIELDS = {"item_id", "score", "title", "category", "price", "url", "image_url", "reason"}
 
 
 def check_listing(body: dict, n: int, strategy: str | None = None) -> list[dict]:
@@ -16,6 +16,9 @@ def check_listing(body: dict, n: int, strategy: str | None = None) -> list[dict]
     for item in body["items"]:
         assert set(item) == ITEM_FIELDS
         assert isinstance(item["score"], float) and item["reason"] and item["title"] and item["category"]
+        # the catalog's links pass through (the demo catalog points at the demo store's pages and pictures)
+        assert item["url"] == f"/demo/store/product/{item['item_id']}"
+        assert item["image_url"] == f"/demo/store/images/{item['item_id']}.svg"
     assert len({item["item_id"] for item in body["items"]}) == n
     if strategy is not None:
         assert body["strategy"] == strategy

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from collections import Counter
+
 import pytest
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -101,3 +103,18 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
+@pytest.fixture(scope="session")
+def product(live_server) -> tuple[str, str]:
+    """A product whose related-products widget shows several items of one category, and that category."""
+    engine = live_server.app.extensions["vitrine"].store.served().engine
+    labels = live_server.app.extensions["vitrine"].store.served().labels
+    best = (0, "", "")
+    for item_id in engine.model.item_ids.tolist()[:60]:
+        picks = engine.related_items(item_id, 10, "product").picks
+        counts = Counter(labels[p.item_id][1] for p in picks if labels[p.item_id][1] != labels[item_id][1])
+        if counts:
+            category, count = counts.most_common(1)[0]
+            best = max(best, (count, item_id, category))
+    if best[0] < 2:
+        pytest.fail("no product with a repeated foreign category among its related products")
+    return best[1], best[2]

@@ -85,6 +85,11 @@ def test_widget_renders_every_placement_kind_across_origins(browser, other_origi
     assert first.get_attribute("href").endswith("/p/" + first.get_attribute("data-item-id"))
     assert ids["item"] not in [card.get_attribute("data-item-id") for card in cards]
     assert len(browser.find_elements(By.CSS_SELECTOR, "#popular .vitrine-card")) == 3
+    # The demo catalog's images are paths on the Vitrine host; on this other site they do not load, so
+    # every card falls back to its letter tile instead of a broken picture.
+    WebDriverWait(browser, 5).until(lambda d: all(
+        t.get_attribute("data-fallback") == "1" for t in d.find_elements(By.CSS_SELECTOR, "#related .vitrine-thumb")))
+    assert not browser.find_elements(By.CSS_SELECTOR, "#related .vitrine-thumb img")
     # An unknown product degrades to nothing: no markup, one error event the page can see.
     assert browser.find_element(By.ID, "unknown").get_attribute("innerHTML") == ""
     errors = [e for e in browser.execute_script("return window.seen") if e[0] == "error"]
@@ -133,3 +138,45 @@ def test_demo_store_shows_the_widget_on_product_and_cart_pages(browser, live_ser
     shown = [c.get_attribute("data-item-id") for c in browser.find_elements(By.CSS_SELECTOR, "#complements .vitrine-card")]
     assert shown and ids["item"] not in shown
     WebDriverWait(browser, 5).until(lambda d: "seen" in d.find_element(By.ID, "view-log").text)
+
+
+LOADED_IMAGES = """return Array.prototype.map.call(document.querySelectorAll('#' + arguments[0] + ' .vitrine-card img'),
+  function (img) { return [img.getAttribute('loading'), img.complete && img.naturalWidth > 0]; });"""
+
+
+def test_demo_store_cards_show_the_catalogs_images(browser, live_server, ids, screenshots):
+    browser.get(f"{live_server.url}/demo/store/product/{ids['item']}")
+    assert settled(browser, "related") == {"related": "ready"}
+    assert browser.find_element(By.CSS_SELECTOR, "article.product img.picture").get_attribute("src").endswith(
+        f"/demo/store/images/{ids['item']}.svg")
+    browser.execute_script("document.getElementById('related').scrollIntoView()")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(LOADED_IMAGES, "related")[0][1])
+    images = browser.execute_script(LOADED_IMAGES, "related")
+    assert len(images) == 10 and all(loading == "lazy" for loading, _ in images)
+    cards = browser.find_elements(By.CSS_SELECTOR, "#related .vitrine-card")
+    first = cards[0].get_attribute("data-item-id")
+    assert cards[0].find_element(By.TAG_NAME, "img").get_attribute("src").endswith(f"/{first}.svg")
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.save_screenshot(str(screenshots / "store-product.png"))
+
+
+def test_demo_store_category_pages_show_that_categorys_best_sellers(browser, live_server):
+    labels = live_server.app.extensions["vitrine"].store.served().labels
+    category = sorted({c for _, c in labels.values()})[0]
+    browser.get(f"{live_server.url}/demo/store?category={category}")
+    assert settled(browser, "picks") == {"picks": "ready"}
+    assert browser.find_element(By.ID, "picks").get_attribute("data-category") == category
+    shown = [c.get_attribute("data-category") for c in browser.find_elements(By.CSS_SELECTOR, "#picks .vitrine-card")]
+    assert shown and set(shown) == {category}
+    assert category in browser.find_element(By.CSS_SELECTOR, "#picks .vitrine-title").text
+
+
+def test_an_empty_cart_says_so_and_its_widget_does_not_claim_to_match_it(browser, live_server):
+    browser.delete_all_cookies()
+    browser.get(f"{live_server.url}/demo/store/cart")
+    assert "Your cart is empty" in browser.find_element(By.TAG_NAME, "main").text
+    assert settled(browser, "complements") == {"complements": "ready"}
+    title = browser.find_element(By.CSS_SELECTOR, "#complements .vitrine-title").text
+    assert title in ("Picked for you", "Popular right now")
+    served = live_server.app.extensions["vitrine"].store.served()
+    assert served.name not in browser.find_element(By.TAG_NAME, "footer").text

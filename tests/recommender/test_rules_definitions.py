@@ -6,7 +6,7 @@ import pytest
 
 from recommender.errors import FieldError
 from recommender.rules import (ItemTable, check_attributes, compile_condition, parse_condition, parse_rule,
-                               parse_settings)
+                               parse_settings, rule_problems)
 from recommender.rules.audiences import register_audiences
 
 RECORDS = {
@@ -145,9 +145,12 @@ def test_placement_settings():
 def test_catalog_updates_are_checked_against_column_kinds(table):
     assert check_attributes({"price": 3, "season": "winter", "in_stock": None}, table.kinds, "x") == \
         {"price": 3, "season": "winter", "in_stock": None}
+    links = {"url": "https://shop.example/p/7", "image_url": "/img/p7.jpg"}
+    assert check_attributes(links, table.kinds, "x") == links
     for bad, field in [({"price": "cheap"}, "x.price"), ({"in_stock": "no"}, "x.in_stock"),
                        ({"price": -1}, "x.price"), ({"item_id": "p7"}, "x.item_id"), ({"bad name": 1}, "x.bad name"),
-                       ({"tags": ["a"]}, "x.tags")]:
+                       ({"tags": ["a"]}, "x.tags"), ({"image_url": "javascript:alert(1)"}, "x.image_url"),
+                       ({"url": "//evil.example/p"}, "x.url"), ({"image_url": 12}, "x.image_url")]:
         with pytest.raises(FieldError) as caught:
             check_attributes(bad, table.kinds, "x")
         assert caught.value.field == field
@@ -189,3 +192,21 @@ def test_a_rule_time_zone_must_be_a_real_zone(table):
     with pytest.raises(FieldError) as error:
         parse_rule({**base, "timezone": "Mars/Olympus"}, table.kinds, table.index)
     assert error.value.field == "timezone"
+
+
+def test_rule_problems_lists_every_mistake_where_parse_rule_stops_at_the_first(table):
+    data = {"name": "", "action": "boost", "factor": 0.5, "priority": "high", "tags": ["no spaces"],
+            "starts_at": "2026-12-24T10:00:00+00:00", "ends_at": "2026-12-24T09:00:00+00:00",
+            "condition": {"any": [{"field": "price", "op": "lt", "value": "cheap"},
+                                  {"field": "category", "op": "eq", "value": "alcohol"},
+                                  {"field": "colour", "op": "eq", "value": "red"}]}}
+    problems = {problem.field: problem.message for problem in rule_problems(data, table.kinds)}
+    assert set(problems) == {"name", "factor", "priority", "tags[0]", "ends_at", "condition.any[0].value",
+                             "condition.any[2].field"}
+    with pytest.raises(FieldError):
+        parse_rule(data, table.kinds)
+    good = {**data, "name": "ok", "factor": 2, "priority": 1, "tags": [], "ends_at": None,
+            "condition": {"field": "category", "op": "eq", "value": "alcohol"}}
+    assert rule_problems(good, table.kinds) == [] and parse_rule(good, table.kinds).factor == 2.0
+    assert [p.field for p in rule_problems({"name": "pin", "action": "pin", "item_ids": ["nope"], "positions": [1]},
+                                           table.kinds, table.index)] == ["item_ids[0]"]

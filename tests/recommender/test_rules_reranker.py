@@ -144,6 +144,19 @@ def test_schedule_boundaries():
     assert 0 not in apply(starts, context=RequestContext("home", now=now.timestamp()))
 
 
+def test_a_reranker_as_of_a_moment_applies_the_rules_scheduled_then():
+    now = datetime.now(timezone.utc)
+    sale = rule(1, "exclude", starts_at=(now + timedelta(days=3)).isoformat(),
+                ends_at=(now + timedelta(days=4)).isoformat(), **when("category", "eq", "a"))
+    book = RuleBook((sale,), {})
+    during = RuleReranker(book, TABLE, as_of=(now + timedelta(days=3, hours=1)).timestamp())
+    after = RuleReranker(book, TABLE, as_of=(now + timedelta(days=5)).timestamp())
+    assert 0 in apply(sale) and 0 not in during.apply(candidates(), HOME).items.tolist()
+    assert 0 in after.apply(candidates(), HOME).items.tolist()
+    # a request's own moment still wins over the reranker's
+    assert 0 in during.apply(candidates(), RequestContext("home", now=now.timestamp())).items.tolist()
+
+
 def test_disabled_rules_do_nothing():
     assert 0 in apply(rule(1, "exclude", enabled=False, **when("category", "eq", "a")))
 

@@ -58,11 +58,22 @@ def test_catalog_column_map_and_parquet(tmp_path):
         ("item_id,in_stock\nA,maybe\n", r"catalog\.csv:2: in_stock: not true/false \('maybe'\)$"),
         ("item_id\nA\nA\n", r"catalog\.csv:3: item_id: repeated item id \('A'\)$"),
         ("item_id,title\nA,x\n,y\n", r"catalog\.csv:3: item_id: missing item id \(empty\)$"),
+        ("item_id,url\nA,/p/a\nB,javascript:alert(1)\n", r"catalog\.csv:3: url: not an http\(s\) URL or a /path"),
+        ("item_id,image_url\nA,//evil.example/x.png\n", r"catalog\.csv:2: image_url: not an http\(s\) URL"),
     ],
 )
 def test_catalog_errors_are_one_line_with_file_and_line(tmp_path, text, message):
     with pytest.raises(DataError, match=message):
         load_catalog(write(tmp_path / "catalog.csv", text))
+
+
+def test_product_links_are_mapped_from_any_column_and_kept_where_given(tmp_path):
+    text = "sku,Link,Picture\nA,https://shop.example/a,https://cdn.example/a.jpg\nB,,\nC,/p/c,/img/c.png\n"
+    catalog = load_catalog(write(tmp_path / "catalog.csv", text),
+                           {"item_id": "sku", "url": "Link", "image_url": "Picture"})
+    assert list(catalog.columns) == ["item_id", "title", "category", "price", "in_stock", "url", "image_url"]
+    assert catalog["url"].tolist() == ["https://shop.example/a", None, "/p/c"]
+    assert catalog["image_url"].tolist() == ["https://cdn.example/a.jpg", None, "/img/c.png"]
 
 
 def test_derive_catalog_from_events():

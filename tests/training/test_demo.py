@@ -55,7 +55,9 @@ def test_size_follows_events_per_user(store):
 def test_catalog_has_categories_prices_and_some_items_out_of_stock(store):
     catalog = store.catalog
     assert list(catalog.columns) == [
-        "item_id", "title", "category", "price", "in_stock", "brand", "margin"]
+        "item_id", "title", "category", "price", "in_stock", "brand", "margin", "url", "image_url"]
+    assert catalog["image_url"].tolist()[0] == "/demo/store/images/p00001.svg"
+    assert catalog["url"].tolist()[0] == "/demo/store/product/p00001"
     assert catalog["item_id"].tolist() == [f"p{i:05d}" for i in range(1, N_ITEMS + 1)]
     assert catalog["in_stock"].dtype == bool and 0 < (~catalog["in_stock"]).sum() < N_ITEMS / 10
     assert (catalog["price"] > 0).all() and catalog["margin"].between(0, 1).all()
