@@ -16,12 +16,15 @@ PAIR_LIMIT = 50
 VERDICT_METRIC = "recall@10"  # the share of the next purchases the ten picks held: what the verdict says
 BASELINE = "popularity"
 AT_PAR = 1.05  # picks within 5 % of best sellers are "no better" in the verdict
+MODEL_WORDS = {"popularity": "best sellers", "trending": "trending now", "buy_again": "buy again",
+               "copurchase": "bought together", "item_knn": "similar products", "ease": "EASE", "als": "ALS",
+               "blend": "Vitrine picks", "ranker": "Vitrine picks, re-ranked"}
+METRIC_WORDS = {"recall@10": "share of the next purchases the ten picks held (recall@10)"}
 
 
-def served_model_name(metrics_of_mode: dict, files: dict) -> str:
-    """Which evaluated model answers in this mode: the re-ranker when the bundle holds one, else the blend."""
-    ranker = any("ranker" in name for name in files)
-    return "ranker" if ranker and "ranker" in metrics_of_mode else "blend"
+def served_model_name(manifest: dict, mode: str) -> str:
+    """Which evaluated model answers in this mode: the re-ranker where training kept one, else the blend."""
+    return (manifest.get("candidates") or {}).get(mode, "blend")
 
 
 def verdicts(manifest: dict) -> list[dict]:
@@ -29,7 +32,7 @@ def verdicts(manifest: dict) -> list[dict]:
     next purchases found, and what the numbers mean."""
     found = []
     for mode, models in (manifest.get("metrics") or {}).items():
-        served = served_model_name(models, manifest.get("files") or {})
+        served = served_model_name(manifest, mode)
         if served not in models or BASELINE not in models:
             continue
         picks, base = models[served].get(VERDICT_METRIC) or 0.0, models[BASELINE].get(VERDICT_METRIC) or 0.0
@@ -91,13 +94,14 @@ def _item(served: Served, index: int) -> dict:
 def model() -> str:
     served = served_model()
     manifest = served.version.manifest
-    metric = request.args.get("metric", METRICS[0])
-    metric = metric if metric in METRICS else METRICS[0]
+    metric = request.args.get("metric", VERDICT_METRIC)
+    metric = metric if metric in METRICS else VERDICT_METRIC
     metrics = manifest.get("metrics") or {}
-    rows = list(next(iter(metrics.values()), {}))
-    chart = grouped_bars(rows, {MODES.get(mode, mode): {name: values.get(metric) for name, values in models.items()}
+    rows = [MODEL_WORDS.get(name, name) for name in next(iter(metrics.values()), {})]
+    chart = grouped_bars(rows, {MODES.get(mode, mode): {MODEL_WORDS.get(name, name): values.get(metric)
+                                                        for name, values in models.items()}
                                 for mode, models in metrics.items()},
-                         f"{metric} on the holdout, per model and mode")
+                         f"{METRIC_WORDS.get(metric, metric)}, per way of picking, on data the model did not see")
     query = request.args.get("q", "").strip()[:100]
     refused = vitrine().store.refused
     return render_template("console/model.html", served=served, manifest=manifest, data=manifest.get("data") or {},

@@ -27,6 +27,7 @@ from api.console.rule_preview import KIND_BY_PLACEMENT, PREVIEW_N
 from api.console.rules import actor
 
 FLAGS = ("exclude_out_of_stock", "exclude_purchased", "apply_rules")
+PRICES = ("min_price", "max_price")
 NUMBERS = {"repurchase_after_days": float, "max_per_category": int, "min_price": float, "max_price": float,
            "relevance_floor": float}
 
@@ -59,16 +60,13 @@ def settings_from_form(form) -> tuple[dict, dict[str, str]]:
     values["strategy"] = form.get("strategy", "blend")
     values["skip_rule_tags"] = [t.strip() for t in form.get("skip_rule_tags", "").split(",") if t.strip()]
     errors: dict[str, str] = {}
-    for name, value in values.items():
+    groups = [{name: value} for name, value in values.items() if name not in PRICES]
+    groups.append({name: values[name] for name in PRICES})  # checked together: the bounds' order too
+    for group in groups:
         try:
-            parse_settings({name: value})
+            parse_settings(group)
         except FieldError as error:
             errors[error.field.split("[")[0]] = error.message
-    if not errors:
-        try:
-            parse_settings(values)
-        except FieldError as error:
-            errors[error.field] = error.message
     return values, errors
 
 

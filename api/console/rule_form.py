@@ -180,6 +180,10 @@ def form_from_post(form: MultiDict) -> dict:
     }
 
 
+STATUS_WORDS = {"draft": "a draft", "disabled": "switched off", "expired": "ended", "scheduled": "scheduled",
+                "active": "live"}
+
+
 def status(definition: Mapping[str, Any], now: datetime | None = None) -> str:
     """``draft`` (never published), ``disabled``, ``expired``, ``scheduled`` or ``active``."""
     now = now or datetime.now(timezone.utc)

@@ -19,8 +19,8 @@ from api.rules.cache import rules_cache
 from api.rules.store import rule_definition
 from api.extension import vitrine
 from api.console import bp
-from api.console.rule_form import (COMMON_PLACEMENTS, definition_from_form, form_field, form_from_definition,
-                                   form_from_post, status)
+from api.console.rule_form import (COMMON_PLACEMENTS, STATUS_WORDS, definition_from_form, form_field,
+                                   form_from_definition, form_from_post, status)
 from api.console.rule_preview import matched_products, rule_preview
 from api.console.rule_words import describe_change, describe_condition, describe_rule
 
@@ -70,7 +70,7 @@ def rules() -> str:
     listed = [{**rule, "status": status(rule), "condition_text": describe_condition(rule.get("condition")),
                "summary": describe_rule(rule)} for rule in rules_cache().store.rules_with_drafts()]
     listed.sort(key=lambda rule: (-rule.get("priority", 0), rule["id"]))
-    return render_template("console/rules.html", rules=listed, page_title="Rules")
+    return render_template("console/rules.html", rules=listed, status_words=STATUS_WORDS, page_title="Rules")
 
 
 def _known_items() -> set[str] | None:
@@ -111,7 +111,7 @@ def _save(rule: dict | None) -> Response | tuple:
     if request.form.get("intent") == "publish":
         saved = store.publish(saved["id"], checked, actor())
         rules_cache().refresh(force=True)
-        flash(f"Rule “{saved['name']}” published: it is {status(saved)} now.")
+        flash(f"Rule “{saved['name']}” published: it is {STATUS_WORDS[status(saved)]} now.")
         return redirect(url_for("console.rules"), 303)
     flash(f"Draft of “{saved['name']}” saved; it serves nothing until you publish it."
           if not saved["published"] else f"Changes to “{saved['name']}” saved as a draft; the published version "
@@ -167,7 +167,7 @@ def publish_rule(rule_id: int) -> Response:
     rule = stored_rule(rule_id)
     saved = _republished(rule_id, rule.get("draft") or rule, "publish")
     if saved is not None:
-        flash(f"Rule “{saved['name']}” published: it is {status(saved)} now.")
+        flash(f"Rule “{saved['name']}” published: it is {STATUS_WORDS[status(saved)]} now.")
     return redirect(url_for("console.rules"), 303)
 
 
@@ -246,5 +246,5 @@ def revert_rule(rule_id: int, entry_id: int) -> Response:
     saved = _republished(rule_id, {k: v for k, v in version.items() if k != "draft"}, "revert")
     if saved is not None:
         flash(f"Rule “{saved['name']}” is back to the version of {entry['at'][:16].replace('T', ' ')} UTC "
-              f"and published: it is {status(saved)} now.")
+              f"and published: it is {STATUS_WORDS[status(saved)]} now.")
     return redirect(url_for("console.rule_history", rule_id=rule_id), 303)

@@ -50,8 +50,10 @@ def _y(value: float, top: float) -> float:
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], title: str, fmt: str = ",.0f") -> str:
-    """Horizontal bars, one per label, each with its value written after it."""
-    row, label_width, plot = 24, 110, WIDTH - 110 - 90
+    """Horizontal bars, one per label (the label column as wide as the longest), each with its value
+    written after it."""
+    label_width = min(max(110, 7 * max((len(label) for label in labels), default=0) + 12), WIDTH // 3)
+    row, plot = 24, WIDTH - label_width - 90
     height = TOP + row * len(labels) + 8
     top = nice_top(max(values, default=0.0))
     parts = _open(title, height)

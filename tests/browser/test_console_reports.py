@@ -26,10 +26,11 @@ def test_model_page_says_what_the_picks_are_worth_first(browser, live_server, sc
     served = live_server.app.extensions["vitrine"].store.served()
     assert served.name in browser.find_element(By.TAG_NAME, "h1").text
     metrics = served.version.manifest["metrics"]["new_items"]
-    ratio = metrics["blend"]["recall@10"] / metrics["popularity"]["recall@10"]
+    picks = metrics[served.version.manifest["candidates"]["new_items"]]["recall@10"]
+    ratio = picks / metrics["popularity"]["recall@10"]
     verdict = browser.find_element(By.CSS_SELECTOR, "#verdict-new_items .headline").text
     assert f"{ratio:.1f}×" in verdict and "best sellers" in verdict
-    assert f"held {100 * metrics['blend']['recall@10']:.0f}" in browser.find_element(By.ID, "verdict-new_items").text
+    assert f"held {100 * picks:.0f}" in browser.find_element(By.ID, "verdict-new_items").text
     first_section = browser.find_element(By.CSS_SELECTOR, "main section")
     assert first_section.get_attribute("id") == "verdict-new_items"
     assert browser.find_elements(By.CSS_SELECTOR, ".chart svg rect.bar-new")

@@ -77,6 +77,7 @@ def test_a_draft_rule_is_previewed_in_its_form_published_and_reverted_from_histo
     name = f"No {category} on product pages"
     open_console(browser, url, "/console/rules/new")
     write_draft(browser, name, category, item_id, products)
+    browser.execute_script("window.scrollTo(0, 0)")
     browser.save_screenshot(str(screenshots / "console-rule-form.png"))
     click_and_load(browser, browser.find_element(By.ID, "save-rule"))
     assert "serves nothing until you publish" in browser.find_element(By.CLASS_NAME, "flash").text
@@ -118,7 +119,7 @@ def test_a_draft_rule_is_previewed_in_its_form_published_and_reverted_from_histo
     click_and_load(browser, rule_row(browser, name).find_element(By.LINK_TEXT, "History"))
     history = browser.find_element(By.ID, "history").text
     assert "Browser Test" in history and "Created the draft" in history
-    assert f"changed the products it applies to from category is {category} to category is {other}" in history
+    assert f"Changed the products it applies to from category is {category} to category is {other}" in history
     first_publish = browser.find_elements(By.CSS_SELECTOR, "#history tr[data-action=publish]")[-1]
     click_and_load(browser, first_publish.find_element(By.CSS_SELECTOR, "button.revert"))
     assert "back to the version" in browser.find_element(By.CLASS_NAME, "flash").text

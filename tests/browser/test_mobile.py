@@ -33,6 +33,18 @@ def phone(browser):
     browser.set_window_size(*WINDOW)
 
 
+def swipe(browser, element, distance: int) -> None:
+    """A finger dragged ``distance`` pixels sideways across the middle of ``element``."""
+    left, top, width, height = browser.execute_script(
+        "var r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.width, r.height];", element)
+    x, y = left + width * 0.8, top + height / 2
+    browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 11):
+        browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchMove",
+                                                             "touchPoints": [{"x": x + distance * step / 10, "y": y}]})
+    browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
 def fits_the_screen(browser) -> bool:
     return browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0] + 1
 
@@ -41,22 +53,18 @@ def test_the_carousel_shows_a_card_and_a_half_and_swipes(phone, live_server, pro
     item_id, _ = product
     phone.get(f"{live_server.url}/demo/store/product/{item_id}")
     assert settled(phone, "related") == {"related": "ready"}
-    phone.execute_script("document.getElementById('related').scrollIntoView()")
+    phone.execute_script("document.getElementById('related').scrollIntoView({block: 'center'})")
     shares = phone.execute_script(VISIBLE_SHARE, "related")
     assert sum(shares.values()) >= 1.5
     assert all(phone.execute_script(ARROWS_OUT_OF_THE_WAY, "related"))
+    phone.save_screenshot(str(screenshots / "store-mobile.png"))
     track = phone.find_element(By.CSS_SELECTOR, "#related .vitrine-track")
-    box = track.rect
-    phone.execute_cdp_cmd("Input.synthesizeScrollGesture", {
-        "x": int(box["x"] + box["width"] * 0.8), "y": int(box["y"] + box["height"] / 2) - phone.execute_script(
-            "return window.scrollY"), "xDistance": -250, "yDistance": 0, "gestureSourceType": "touch", "speed": 800})
+    swipe(phone, track, -250)
     WebDriverWait(phone, 5).until(lambda d: d.execute_script("return arguments[0].scrollLeft", track) > 100)
     assert fits_the_screen(phone)
     # The header: the brand and the cart on one line, the shopper box under them.
     brand, cart = phone.find_element(By.CLASS_NAME, "brand").rect, phone.find_element(By.CLASS_NAME, "cart-link").rect
     assert abs(brand["y"] - cart["y"]) < 12 and phone.find_element(By.CSS_SELECTOR, "header.top").rect["height"] < 110
-    phone.execute_script("window.scrollTo(0, 0)")
-    phone.save_screenshot(str(screenshots / "store-mobile.png"))
 
 
 def test_the_console_fits_a_phone(phone, live_server, screenshots):
