@@ -80,7 +80,7 @@ bench: $(STAMP)
 
 # Refresh the README's screenshots from the last test run.
 screenshots:
-	cp build/screenshots/console.png build/screenshots/store.png docs/screenshots/
+	cp build/screenshots/*.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build *.egg-info
