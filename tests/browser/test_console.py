@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import WebDriverWait
 
 from .conftest import ADMIN_TOKEN
 from .test_widget import settled
