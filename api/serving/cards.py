@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from recommender.rules.items import is_link
+
 MEDIA_COLUMNS = ("url", "image_url")  # catalog columns every answer passes through (None where absent)
 
 
@@ -43,4 +45,6 @@ def _price(value: object) -> float | None:
 
 
 def _link(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    """An http(s) URL or site path; anything else (a version trained before links were checked
+    could hold ``javascript:``) is left out rather than put in a widget's ``href``."""
+    return value if isinstance(value, str) and is_link(value) else None

@@ -215,13 +215,14 @@
 
   function thumbnail(item) {
     var thumb = node("div", "vitrine-thumb");
-    if (!item.image_url) { fallbackTile(thumb, item); return thumb; }
+    var source = safeLink(item.image_url);
+    if (!source) { fallbackTile(thumb, item); return thumb; }
     var img = document.createElement("img");
     img.loading = "lazy";
     img.decoding = "async";
     img.alt = item.title || item.item_id;
     img.addEventListener("error", function () { img.remove(); fallbackTile(thumb, item); });
-    img.src = item.image_url;
+    img.src = source;
     thumb.appendChild(img);
     return thumb;
   }
@@ -231,7 +232,12 @@
   function cardLink(el, item) {
     var link = attr(el, "data-link", null);
     if (link) return link.replace("{item_id}", encodeURIComponent(item.item_id));
-    return item.url || null;
+    return safeLink(item.url);
+  }
+
+  /* Only http(s) URLs and site paths go into href and src (never javascript: or data:). */
+  function safeLink(value) {
+    return typeof value === "string" && /^(https?:\/\/[^\s\/]+|\/(?!\/))\S*$/i.test(value) ? value : null;
   }
 
   function card(el, item, position, meta) {

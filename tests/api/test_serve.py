@@ -84,7 +84,7 @@ def running_server(models_dir, tmp_path, workers: int = 2, env: dict[str, str] |
             try:
                 if _get(f"{base}/readyz")[0] == 200:
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # not listening, or still loading
                 pass
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from collections import Counter
 
 import pytest
 
@@ -23,6 +22,7 @@ ADMIN_TOKEN = "browser-test-token"
 # Each run saves fresh screenshots under build/ (git-ignored); `make screenshots` copies them to docs/.
 SCREENSHOTS = Path(os.environ.get("VITRINE_SCREENSHOTS_DIR", Path(__file__).parents[2] / "build" / "screenshots"))
 WINDOW = (1280, 860)
+PHONE = (390, 844)
 
 if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
     pytest.skip(f"browser tests need {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium, chromium-driver; "
@@ -101,6 +101,44 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def as_phone(browser) -> None:
+    """Make the page a 390 × 844 touch phone (Chromium's device emulation) until ``as_desktop``."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+
+
+def as_desktop(browser) -> None:
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.set_window_size(*WINDOW)
+
+
+@dataclass
+class Screen:
+    """The screen a test runs on, and where it saves its pictures (the desktop run's only: those
+    are the documentation's; the phone's own are taken by ``test_mobile.py``)."""
+
+    name: str
+    folder: Path
+
+    def save(self, browser, filename: str) -> None:
+        if self.name == "desktop":
+            browser.save_screenshot(str(self.folder / filename))
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def screen(request, browser, screenshots) -> Iterator[Screen]:
+    """Runs a test twice: on a 1280 × 860 desktop window and on a 390 × 844 touch phone."""
+    if request.param == "phone":
+        as_phone(browser)
+    try:
+        yield Screen(request.param, screenshots)
+    finally:
+        if request.param == "phone":
+            as_desktop(browser)
 
 
 @pytest.fixture(scope="session")

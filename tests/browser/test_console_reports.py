@@ -21,7 +21,7 @@ fetch(arguments[0], {credentials: "same-origin"}).then(function (r) {
 }).catch(function (e) { done([0, "", String(e)]); });"""
 
 
-def test_model_page_says_what_the_picks_are_worth_first(browser, live_server, screenshots):
+def test_model_page_says_what_the_picks_are_worth_first(browser, live_server, screen):
     open_console(browser, live_server.url, "/console/model")
     served = live_server.app.extensions["vitrine"].store.served()
     assert served.name in browser.find_element(By.TAG_NAME, "h1").text
@@ -34,7 +34,7 @@ def test_model_page_says_what_the_picks_are_worth_first(browser, live_server, sc
     first_section = browser.find_element(By.CSS_SELECTOR, "main section")
     assert first_section.get_attribute("id") == "verdict-new_items"
     assert browser.find_elements(By.CSS_SELECTOR, ".chart svg rect.bar-new")
-    browser.save_screenshot(str(screenshots / "console-model.png"))
+    screen.save(browser, "console-model.png")
     # The technical table is folded away, and opens.
     assert not browser.find_element(By.ID, "evaluation-new_items").is_displayed()
     browser.find_element(By.CSS_SELECTOR, "#technical summary").click()
@@ -69,7 +69,7 @@ def test_customers_page_shows_the_report_inline_in_plain_words(browser, live_ser
     browser.save_screenshot(str(screenshots / "console-customers.png"))
 
 
-def test_an_export_is_built_downloaded_and_holds_each_customers_picks(browser, live_server, screenshots):
+def test_an_export_is_built_downloaded_and_holds_each_customers_picks(browser, live_server, screen):
     url = live_server.url
     open_console(browser, url, "/console/export")
     Select(browser.find_element(By.ID, "segment")).select_by_value("first_time")
@@ -83,7 +83,7 @@ def test_an_export_is_built_downloaded_and_holds_each_customers_picks(browser, l
     WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "download-export").is_displayed())
     progress = browser.find_element(By.ID, "export-progress")
     assert progress.get_attribute("value") == progress.get_attribute("max")
-    browser.save_screenshot(str(screenshots / "console-export.png"))
+    screen.save(browser, "console-export.png")
     link = browser.find_element(By.ID, "download-export").get_attribute("href")
     status, disposition, text = browser.execute_async_script(FETCH_TEXT, link)
     assert status == 200 and "attachment" in disposition and ".csv" in disposition

@@ -69,7 +69,7 @@ def write_draft(browser, name: str, category: str, item_id: str, products: dict)
 
 
 def test_a_draft_rule_is_previewed_in_its_form_published_and_reverted_from_history(browser, live_server, product,
-                                                                                   screenshots):
+                                                                                   screen):
     item_id, category = product
     url = live_server.url
     assert category in widget_categories(browser, url, item_id)
@@ -78,7 +78,7 @@ def test_a_draft_rule_is_previewed_in_its_form_published_and_reverted_from_histo
     open_console(browser, url, "/console/rules/new")
     write_draft(browser, name, category, item_id, products)
     browser.execute_script("window.scrollTo(0, 0)")
-    browser.save_screenshot(str(screenshots / "console-rule-form.png"))
+    screen.save(browser, "console-rule-form.png")
     click_and_load(browser, browser.find_element(By.ID, "save-rule"))
     assert "serves nothing until you publish" in browser.find_element(By.CLASS_NAME, "flash").text
 
@@ -89,7 +89,7 @@ def test_a_draft_rule_is_previewed_in_its_form_published_and_reverted_from_histo
     open_console(browser, url, "/console/rules")
     click_and_load(browser, rule_row(browser, name).find_element(By.CSS_SELECTOR, "button.publish"))
     WebDriverWait(browser, 5).until(lambda d: rule_status(d, name) == "active")
-    browser.save_screenshot(str(screenshots / "console.png"))
+    screen.save(browser, "console.png")
     assert category not in widget_categories(browser, url, item_id)
 
     # The Preview page opens on the rule's own placement and says what removed each product.
@@ -124,7 +124,7 @@ def test_a_draft_rule_is_previewed_in_its_form_published_and_reverted_from_histo
     click_and_load(browser, first_publish.find_element(By.CSS_SELECTOR, "button.revert"))
     assert "back to the version" in browser.find_element(By.CLASS_NAME, "flash").text
     assert "Reverted to an earlier version" in browser.find_element(By.ID, "history").text
-    browser.save_screenshot(str(screenshots / "console-history.png"))
+    screen.save(browser, "console-history.png")
     assert category not in widget_categories(browser, url, item_id)
 
     # Switched off, the category comes back; deleted, the audit page still tells the story.
@@ -140,10 +140,10 @@ def test_a_draft_rule_is_previewed_in_its_form_published_and_reverted_from_histo
     open_console(browser, url, "/console/audit?kind=rule")
     audit = browser.find_element(By.ID, "audit-table").text
     assert f"Rule “{name}”: deleted" in audit and "switched it off" in audit and "reverted" in audit
-    browser.save_screenshot(str(screenshots / "console-audit.png"))
+    screen.save(browser, "console-audit.png")
 
 
-def test_placement_settings_are_previewed_then_saved(browser, live_server, product, screenshots):
+def test_placement_settings_are_previewed_then_saved(browser, live_server, product, screen):
     item_id, _ = product
     url = live_server.url
     open_console(browser, url, "/console/placements")
@@ -163,7 +163,7 @@ def test_placement_settings_are_previewed_then_saved(browser, live_server, produ
     after = [r.get_attribute("data-category") for r in browser.find_elements(By.CSS_SELECTOR, "#settings-after tr[data-item-id]")]
     assert len(set(before)) < len(before) and after and len(set(after)) == len(after)
     assert browser.find_elements(By.CSS_SELECTOR, "#settings-before tr.gone")
-    browser.save_screenshot(str(screenshots / "console-placement.png"))
+    screen.save(browser, "console-placement.png")
     assert Counter(widget_categories(browser, url, item_id)).most_common(1)[0][1] > 1  # previewed, not saved
     open_console(browser, url, "/console/placements/product")
     browser.find_element(By.ID, "max_per_category").send_keys("1")

@@ -7,11 +7,10 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from .conftest import WINDOW
+from .conftest import PHONE, as_desktop, as_phone
 from .test_console_rules import open_console
 from .test_widget import VISIBLE_SHARE, settled
 
-PHONE = (390, 844)
 ARROWS_OUT_OF_THE_WAY = """
 var track = document.querySelector('#' + arguments[0] + ' .vitrine-track').getBoundingClientRect();
 return Array.prototype.map.call(document.querySelectorAll('#' + arguments[0] + ' .vitrine-nav'), function (b) {
@@ -24,13 +23,9 @@ return Array.prototype.map.call(document.querySelectorAll('#' + arguments[0] + '
 
 @pytest.fixture
 def phone(browser):
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
-    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    as_phone(browser)
     yield browser
-    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
-    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    browser.set_window_size(*WINDOW)
+    as_desktop(browser)
 
 
 def swipe(browser, element, distance: int) -> None:

@@ -144,7 +144,7 @@ LOADED_IMAGES = """return Array.prototype.map.call(document.querySelectorAll('#'
   function (img) { return [img.getAttribute('loading'), img.complete && img.naturalWidth > 0]; });"""
 
 
-def test_demo_store_cards_show_the_catalogs_images(browser, live_server, ids, screenshots):
+def test_demo_store_cards_show_the_catalogs_images(browser, live_server, ids, screen):
     browser.get(f"{live_server.url}/demo/store/product/{ids['item']}")
     assert settled(browser, "related") == {"related": "ready"}
     assert browser.find_element(By.CSS_SELECTOR, "article.product img.picture").get_attribute("src").endswith(
@@ -157,7 +157,7 @@ def test_demo_store_cards_show_the_catalogs_images(browser, live_server, ids, sc
     first = cards[0].get_attribute("data-item-id")
     assert cards[0].find_element(By.TAG_NAME, "img").get_attribute("src").endswith(f"/{first}.svg")
     browser.execute_script("window.scrollTo(0, 0)")
-    browser.save_screenshot(str(screenshots / "store-product.png"))
+    screen.save(browser, "store-product.png")
 
 
 def test_demo_store_category_pages_show_that_categorys_best_sellers(browser, live_server):

@@ -1,8 +1,11 @@
 """A Spark session for a training run: the master given, the one ``spark-submit`` set, or local."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from typing import Mapping
 
 try:
@@ -20,6 +23,7 @@ DEFAULTS = {
     "spark.ui.showConsoleProgress": "false",
     "spark.driver.memory": "4g",
 }
+CHECKPOINT_DIR = "spark.checkpoint.dir"
 
 
 def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
@@ -34,4 +38,20 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("WARN")
+    _checkpoints(session, settings.get(CHECKPOINT_DIR) or submitted.get(CHECKPOINT_DIR))
     return session
+
+
+def _checkpoints(session: SparkSession, folder: str | None) -> None:
+    """Give ALS somewhere to checkpoint (it does every 10 iterations when it can): without it each
+    iteration lengthens the lineage, and a long fit overflows the JVM's stack while serializing a
+    task. Local runs get a temporary folder, removed at exit; a cluster names shared storage in
+    ``spark.checkpoint.dir``."""
+    context = session.sparkContext
+    if context.getCheckpointDir() is not None:
+        return
+    if folder is None and context.master.startswith("local"):
+        folder = tempfile.mkdtemp(prefix="vitrine-spark-checkpoints-")
+        atexit.register(shutil.rmtree, folder, True)
+    if folder is not None:
+        context.setCheckpointDir(folder)

@@ -101,7 +101,7 @@ def test_placement_settings_show_every_mistake_then_save(console):
            "relevance_floor": "2", "objective": "relevance", "strategy": "blend", "intent": "save"}
     page = console.post("/console/placements/home", data=bad)
     assert page.status_code == 400
-    assert set(re.findall(r'id="error-(\w+)"', page.text)) == {"max_per_category", "relevance_floor"}
+    assert set(re.findall(r'id="error-(\w+)"', page.text)) == {"max_per_category", "max_price", "relevance_floor"}
     good = {**bad, "max_per_category": "2", "relevance_floor": "0.5", "min_price": "", "max_price": "",
             "exclude_out_of_stock": "on", "exclude_purchased": "on", "repurchase_after_days": "30"}
     preview = console.post("/console/placements/home", data={**good, "intent": "preview"})

@@ -70,6 +70,19 @@ def test_popularity_agrees_with_the_default_engine(spark, demo_store, half_life)
     assert got.top(10)[0].tolist() == expected.top(10)[0].tolist()
 
 
+def test_a_long_als_fit_checkpoints_instead_of_overflowing_the_stack(spark, rng):
+    """Many iterations grow ALS's lineage: with the session's checkpoint folder the fit cuts it every
+    10 iterations (a local session makes its own folder), so 60 iterations fit like 6."""
+    from pathlib import Path
+
+    folder = spark.sparkContext.getCheckpointDir()
+    assert folder is not None
+    confidence = sp.random(60, 30, density=0.2, format="csr", random_state=3, dtype=np.float32)
+    model = fit_als(spark, confidence, ALSConfig(factors=4, iterations=60))
+    assert np.isfinite(model.user_factors_).all()
+    assert any(Path(folder.removeprefix("file:")).rglob("*"))  # ALS wrote its checkpoints there
+
+
 def test_als_finds_planted_groups(spark, rng):
     """Two groups of customers, each buying from its own half of the catalog: the five best
     unseen items Spark's factors give a customer are nearly all from the own half, as with implicit."""
