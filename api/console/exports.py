@@ -20,6 +20,9 @@ from pathlib import Path
 from flask import abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
+from recommender.errors import FieldError
+from recommender.rules import check_placement_name
+
 from api.console import bp
 from api.console.auth import data_folder
 from api.console.rule_form import COMMON_PLACEMENTS
@@ -31,6 +34,7 @@ from api.serving.export import export_picks, known_user_ids, segment_user_ids, s
 EVERYONE = "everyone"
 MAX_PICKS = 20
 JOB = re.compile(r"^[0-9a-f]{16}$")
+STALE_SECONDS = 120  # a running job writes its status at least every chunk; silent this long, it died
 
 
 def _folder() -> Path:
@@ -52,7 +56,11 @@ def _status(job: str) -> dict:
     path = _folder() / f"{job}.json"
     if not path.exists():
         abort(404, f"no export {job} (exports are kept until the data folder is cleaned)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    status = json.loads(path.read_text(encoding="utf-8"))
+    if status["state"] == "running" and time.time() - path.stat().st_mtime > STALE_SECONDS:
+        status = {**status, "state": "failed", "error": "the export stopped (the worker building it was restarted); "
+                                                        "start it again"}
+    return status
 
 
 @bp.get("/export")
@@ -94,8 +102,10 @@ def _form_errors(form, segments: list[str]) -> tuple[dict, dict[str, str]]:
     errors = {}
     if values["segment"] != EVERYONE and values["segment"] not in segments:
         errors["segment"] = f"choose one of the segments listed (got {values['segment'][:40]!r})"
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", values["placement"]):
-        errors["placement"] = "a placement name is 1 to 64 letters, digits, '_' or '-'"
+    try:
+        check_placement_name(values["placement"])
+    except FieldError as error:
+        errors["placement"] = error.message
     if not values["n"].isdigit() or not 1 <= int(values["n"]) <= MAX_PICKS:
         errors["n"] = f"must be a whole number from 1 to {MAX_PICKS}"
     return values, errors

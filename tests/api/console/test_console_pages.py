@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -135,6 +138,12 @@ def test_an_export_job_writes_one_row_per_customer_of_the_segment(console):
     bad = console.post("/console/export", data={"csrf_token": console.csrf, "segment": "nobody", "n": "99"})
     assert bad.status_code == 400 and 'id="error-segment"' in bad.text and 'id="error-n"' in bad.text
     assert console.get("/console/export/0123456789abcdef").status_code == 404
+    # A job whose worker died (its status silent for minutes) says so instead of running forever.
+    folder = Path(console.application.config["DATA_DIR"]) / "exports"
+    (folder / "00000000000000aa.json").write_text(json.dumps({**status, "job": "00000000000000aa", "state": "running"}))
+    os.utime(folder / "00000000000000aa.json", (time.time() - 600, time.time() - 600))
+    stale = console.get("/console/export/00000000000000aa/status").json
+    assert stale["state"] == "failed" and "start it again" in stale["error"]
 
 
 def test_the_customer_report_is_inline_in_the_stores_currency(models_dir, tmp_path):
