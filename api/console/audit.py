@@ -33,7 +33,7 @@ def describe_entry(entry: Mapping[str, Any]) -> list[str]:
     before, after = entry.get("before"), entry.get("after")
     if entity == "rule":
         name = (after or before or {}).get("name", f"#{key}")
-        first, *rest = describe_change(entry)
+        first, *rest = describe_change(entry, named=False)
         return [f"Rule “{name}”: {first}", *rest]
     if entity == "placement":
         if before is None:

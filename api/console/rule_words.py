@@ -67,15 +67,17 @@ def _field_value(name: str, definition: Mapping[str, Any]) -> str:
     return value_text(value)
 
 
-def describe_change(entry: Mapping[str, Any]) -> list[str]:
-    """A history entry as sentences: what was done, then one per changed field."""
+def describe_change(entry: Mapping[str, Any], named: bool = True) -> list[str]:
+    """A history entry as sentences: what was done, then one per changed field (``named``: a
+    creation or deletion names the rule; the audit page names it already)."""
     action = entry.get("action", "")
     before, after = entry.get("before") or {}, entry.get("after") or {}
     head = CHANGE_WORDS.get(action, action)
     if action in ("create", "draft") and not before:
-        return [f"{'created the draft' if action == 'draft' else head} “{after.get('name', '')}”: {describe_rule(after)}"]
+        name = f" “{after.get('name', '')}”" if named else ""
+        return [f"{'created the draft' if action == 'draft' else head}{name}: {describe_rule(after)}"]
     if action == "delete":
-        return [f"{head} “{before.get('name', '')}”"]
+        return [f"{head} “{before.get('name', '')}”" if named else head]
     if action == "discard":
         return [head]
     old = before if action != "draft" else (before.get("draft") or before)

@@ -160,3 +160,9 @@ def test_the_customer_report_is_inline_in_the_stores_currency(models_dir, tmp_pa
 def test_an_unknown_console_address_is_a_console_page(console):
     page = console.get("/console/no/such/page")
     assert page.status_code == 404 and page.mimetype == "text/html" and "There is no console page" in page.text
+
+
+def test_the_catalog_page_shows_each_products_picture_and_page(console):
+    page = console.get("/console/catalog").text
+    assert re.search(r'<img src="/demo/store/images/p\d+\.svg"[^>]*loading="lazy"', page)
+    assert re.search(r'<a href="/demo/store/product/p\d+" target="_blank" rel="noopener">page ↗</a>', page)
