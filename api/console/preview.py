@@ -5,11 +5,13 @@ rules that touched each product.
 Without a rule chosen the two lists are the model's raw answer and the answer under the active
 rules. With ``?rule=<id>`` they are the answer under the active rules and the answer with that
 rule switched on as well (even if it is disabled or scheduled): how a merchandiser checks a rule
-before enabling it. Products that drop out are listed with what removed them.
+before enabling it. With ``?as_of=`` (UTC) both lists are answered as of that moment, and a
+scheduled rule applies only if its schedule covers it. Products that drop out are listed with what removed them.
 """
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import numpy as np
 from flask import render_template, request
@@ -72,6 +74,19 @@ def why_removed(reranker: RuleReranker, engine: RecommendationEngine, item_ids: 
     return reasons
 
 
+def _as_of(text: str) -> tuple[float | None, str | None]:
+    """The form's "as of" (UTC wall time) as a timestamp; ``(None, "")`` when empty and
+    ``(None, None)`` when it cannot be read."""
+    if not text.strip():
+        return None, ""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None, None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp(), moment.isoformat()
+
+
 @bp.get("/preview")
 def preview() -> str:
     served = served_model()
@@ -79,16 +94,21 @@ def preview() -> str:
     stored = cache.store.rules()
     spec = sample_request(request.args)
     rule_id = int(request.args["rule"]) if request.args.get("rule", "").isdigit() else None
+    as_of, as_of_text = _as_of(request.args.get("as_of", ""))
     chosen = next((rule for rule in stored if rule["id"] == rule_id), None)
     current = cache.reranker(served)
     if chosen is not None:
         draft = next(r for r in current.book.rules if r.id == rule_id)
-        draft = replace(draft, enabled=True, starts_at=None, ends_at=None)
+        # as of a moment, the rule keeps its schedule; else it is on whatever its schedule says
+        draft = replace(draft, enabled=True) if as_of else replace(draft, enabled=True, starts_at=None, ends_at=None)
         book = RuleBook(tuple(r for r in current.book.rules if r.id != rule_id) + (draft,), current.book.placements)
-        before_engine, after_reranker = cache.engine(served), RuleReranker(book, current.table)
+        before_engine = served.engine.with_reranker(RuleReranker(current.book, current.table, as_of)) if as_of \
+            else cache.engine(served)
+        after_reranker = RuleReranker(book, current.table, as_of)
         labels = ("With the active rules", f"With “{chosen['name']}” switched on too")
     else:
-        before_engine, after_reranker = served.engine, current
+        before_engine = served.engine
+        after_reranker = RuleReranker(current.book, current.table, as_of) if as_of else current
         labels = ("The model alone (no rules)", "With the active rules")
     after_engine = served.engine.with_reranker(after_reranker)
     asked = any(key in request.args for key in ("kind", "user_id", "item_id", "items"))
@@ -104,6 +124,9 @@ def preview() -> str:
                               [item["item_id"] for item in before["items"] if item["item_id"] not in kept], spec)
     except APIError as exc:
         error = exc.message
+    if as_of_text is None:
+        error = "“As of” must be a date and time, e.g. 2026-12-24T09:00 (UTC)"
     return render_template("console/preview.html", spec=spec, kinds=KINDS, rules=stored, chosen=chosen, labels=labels,
                            before=before, after=after, removed=removed, error=error,
+                           as_of=request.args.get("as_of", "") if as_of else "",
                            sample_users=served.version.model.user_ids[:20].tolist(), page_title="Preview")

@@ -166,3 +166,21 @@ def test_the_catalog_page_shows_each_products_picture_and_page(console):
     page = console.get("/console/catalog").text
     assert re.search(r'<img src="/demo/store/images/p\d+\.svg"[^>]*loading="lazy"', page)
     assert re.search(r'<a href="/demo/store/product/p\d+" target="_blank" rel="noopener">page ↗</a>', page)
+
+
+def test_the_preview_page_answers_as_of_a_moment(console, anchor):
+    item, category = anchor
+    rule = {"name": "Christmas", "action": "exclude", "placements": ["product"],
+            "condition": {"field": "category", "op": "eq", "value": category},
+            "starts_at": "2030-12-24T00:00:00+00:00", "ends_at": "2030-12-27T00:00:00+00:00"}
+    assert console.post("/v1/rules", json=rule, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code == 201
+
+    def after(**args) -> set[str]:
+        page = console.get("/console/preview", query_string={"kind": "related", "placement": "product",
+                                                             "item_id": item, "n": 20, **args}).text
+        return set(re.findall(r'data-category="([^"]+)"', page.split('id="after"')[1]))
+
+    assert category in after()  # scheduled: not live yet
+    assert category not in after(as_of="2030-12-25T10:00")
+    assert category in after(as_of="2031-01-05T10:00")
+    assert "must be a date and time" in console.get("/console/preview?as_of=soon").text
