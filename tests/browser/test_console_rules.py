@@ -65,6 +65,8 @@ def write_draft(browser, name: str, category: str, item_id: str, products: dict)
     after = [r.get_attribute("data-category") for r in browser.find_elements(By.CSS_SELECTOR, "#form-after tr[data-item-id]")]
     assert after and category not in after
     assert "on product" in browser.find_element(By.ID, "preview-what").text
+    gone = len(browser.find_elements(By.CSS_SELECTOR, "#form-before tr.gone"))
+    assert f"{gone} product" in browser.find_element(By.ID, "preview-summary").text
     WebDriverWait(browser, 5).until(lambda d: not d.find_element(By.ID, "form-errors").is_displayed())
 
 
