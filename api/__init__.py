@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from api.extension import KEY, Vitrine
     from api.json_provider import OrjsonProvider
     from api.metrics import init_metrics
+    from api.serving.cards import safe_link
     from api.serving.model_store import ModelStore, ReloadRefused
     from api.routes import BLUEPRINTS
     from api.rules.cache import install_rules
@@ -42,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     register_error_handlers(app)
     install_security_headers(app)
+    app.add_template_test(safe_link, "link")
     metrics = init_metrics(app)
     CORS(app, origins=app.config["CORS_ORIGINS"], always_send=False)
     for blueprint in (*BLUEPRINTS, docs_bp, storefront_bp, console_bp):

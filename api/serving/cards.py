@@ -44,7 +44,12 @@ def _price(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value else None
 
 
+def safe_link(value: object) -> bool:
+    """An http(s) URL or site path. Anything else (a version trained before links were checked
+    could hold ``javascript:``) stays out of every ``href`` and ``src``: of answers here, and of
+    pages showing catalog rows through the ``link`` template test."""
+    return isinstance(value, str) and is_link(value)
+
+
 def _link(value: object) -> str | None:
-    """An http(s) URL or site path; anything else (a version trained before links were checked
-    could hold ``javascript:``) is left out rather than put in a widget's ``href``."""
-    return value if isinstance(value, str) and is_link(value) else None
+    return value if safe_link(value) else None
