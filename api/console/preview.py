@@ -11,7 +11,7 @@ scheduled rule applies only if its schedule covers it. Products that drop out ar
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import timezone
 
 import numpy as np
 from flask import render_template, request
@@ -26,6 +26,7 @@ from api.serving.model_store import Served
 from api.rules.cache import rules_cache
 from api.rules.preview import sample_answer
 from api.console import bp
+from api.console.rule_form import wall_time
 
 KINDS = {"user": "a customer", "related": "a product page", "cart": "a basket", "popular": "best sellers"}
 DEFAULT_N = 10
@@ -80,10 +81,9 @@ def _as_of(text: str) -> tuple[float | None, str | None]:
     if not text.strip():
         return None, ""
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = wall_time(text, timezone.utc)
     except ValueError:
         return None, None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     return moment.timestamp(), moment.isoformat()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,11 +49,17 @@ def _moment(date: str, zone: str, field: str, errors: dict[str, str]) -> str | N
         errors["timezone"] = f"unknown time zone {zone!r} (e.g. UTC, Europe/Paris)"
         return None
     try:
-        moment = datetime.fromisoformat(date.strip())
+        return wall_time(date, tz).isoformat()
     except ValueError:
         errors[field] = "must be a date and time, e.g. 2026-12-01T09:00"
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).isoformat()
+
+
+def wall_time(text: str, zone: tzinfo) -> datetime:
+    """A date and time typed in a form, read in ``zone`` unless it names its own offset
+    (``ValueError`` when it is not a date and time)."""
+    moment = datetime.fromisoformat(text.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _clauses(form: MultiDict, kinds: Mapping[str, str]) -> list[dict]:

@@ -23,6 +23,7 @@ from api.errors import APIError
 from api.rules.cache import rules_cache
 from api.serving.model_store import Served
 from api.console.preview import answer, why_removed
+from api.console.rule_form import wall_time
 
 MATCH_EXAMPLES = 5
 PREVIEW_N = 8
@@ -61,10 +62,9 @@ def _as_of(form: Mapping[str, str], definition: Mapping[str, Any]) -> tuple[floa
         except (ZoneInfoNotFoundError, ValueError):
             zone = ZoneInfo("UTC")
         try:
-            moment = datetime.fromisoformat(text)
+            moment = wall_time(text, zone)
         except ValueError:
             return None, "now (the date asked for could not be read)"
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
         return moment.timestamp(), moment.strftime("%Y-%m-%d %H:%M %Z")
     starts = definition.get("starts_at")
     if starts and datetime.fromisoformat(starts).timestamp() > datetime.now().timestamp():

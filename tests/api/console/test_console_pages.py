@@ -184,3 +184,24 @@ def test_the_preview_page_answers_as_of_a_moment(console, anchor):
     assert category not in after(as_of="2030-12-25T10:00")
     assert category in after(as_of="2031-01-05T10:00")
     assert "must be a date and time" in console.get("/console/preview?as_of=soon").text
+
+
+def test_the_form_preview_answers_as_of_a_chosen_moment_or_the_rules_start(console, anchor):
+    item, category = anchor
+    christmas = {"name": "Christmas", "action": "exclude", "placements": ["product"],
+                 "condition": {"field": "category", "op": "eq", "value": category},
+                 "starts_at": "2030-12-24T00:00:00+00:00", "ends_at": "2030-12-27T00:00:00+00:00"}
+    assert console.post("/v1/rules", json=christmas, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code == 201
+    form = rule_form(console, "no-such-category", preview_item_id=item)
+
+    def preview(**extra) -> tuple[str, set[str]]:
+        html = console.post("/console/rules/check", data={**form, **extra}).json["preview"]
+        now = html.split('id="form-after"')[0]
+        return re.search(r'id="preview-moment">([^<]+)<', html).group(1), set(re.findall(r'data-category="([^"]+)"', now))
+
+    moment, now = preview()
+    assert moment == "now" and category in now  # the stored rule is not live yet
+    moment, now = preview(preview_as_of="2030-12-25T10:00")
+    assert moment == "2030-12-25 10:00 UTC" and category not in now
+    moment, now = preview(starts_at="2030-12-26T08:00", timezone="Europe/Paris")
+    assert moment == "2030-12-26 08:00 (when it starts)" and category not in now
