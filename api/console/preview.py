@@ -97,18 +97,17 @@ def preview() -> str:
     as_of, as_of_text = _as_of(request.args.get("as_of", ""))
     chosen = next((rule for rule in stored if rule["id"] == rule_id), None)
     current = cache.reranker(served)
+    current = RuleReranker(current.book, current.table, as_of) if as_of else current
     if chosen is not None:
         draft = next(r for r in current.book.rules if r.id == rule_id)
         # as of a moment, the rule keeps its schedule; else it is on whatever its schedule says
         draft = replace(draft, enabled=True) if as_of else replace(draft, enabled=True, starts_at=None, ends_at=None)
         book = RuleBook(tuple(r for r in current.book.rules if r.id != rule_id) + (draft,), current.book.placements)
-        before_engine = served.engine.with_reranker(RuleReranker(current.book, current.table, as_of)) if as_of \
-            else cache.engine(served)
+        before_engine = served.engine.with_reranker(current)
         after_reranker = RuleReranker(book, current.table, as_of)
         labels = ("With the active rules", f"With “{chosen['name']}” switched on too")
     else:
-        before_engine = served.engine
-        after_reranker = RuleReranker(current.book, current.table, as_of) if as_of else current
+        before_engine, after_reranker = served.engine, current
         labels = ("The model alone (no rules)", "With the active rules")
     after_engine = served.engine.with_reranker(after_reranker)
     asked = any(key in request.args for key in ("kind", "user_id", "item_id", "items"))
