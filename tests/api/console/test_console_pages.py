@@ -168,12 +168,17 @@ def test_the_catalog_page_shows_each_products_picture_and_page(console):
     assert re.search(r'<a href="/demo/store/product/p\d+" target="_blank" rel="noopener">page ↗</a>', page)
 
 
-def test_the_preview_page_answers_as_of_a_moment(console, anchor):
-    item, category = anchor
+def publish_christmas_rule(console, category: str) -> None:
+    """A rule hiding ``category`` on product pages from 24 to 27 December 2030 (UTC)."""
     rule = {"name": "Christmas", "action": "exclude", "placements": ["product"],
             "condition": {"field": "category", "op": "eq", "value": category},
             "starts_at": "2030-12-24T00:00:00+00:00", "ends_at": "2030-12-27T00:00:00+00:00"}
     assert console.post("/v1/rules", json=rule, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code == 201
+
+
+def test_the_preview_page_answers_as_of_a_moment(console, anchor):
+    item, category = anchor
+    publish_christmas_rule(console, category)
 
     def after(**args) -> set[str]:
         page = console.get("/console/preview", query_string={"kind": "related", "placement": "product",
@@ -188,10 +193,7 @@ def test_the_preview_page_answers_as_of_a_moment(console, anchor):
 
 def test_the_form_preview_answers_as_of_a_chosen_moment_or_the_rules_start(console, anchor):
     item, category = anchor
-    christmas = {"name": "Christmas", "action": "exclude", "placements": ["product"],
-                 "condition": {"field": "category", "op": "eq", "value": category},
-                 "starts_at": "2030-12-24T00:00:00+00:00", "ends_at": "2030-12-27T00:00:00+00:00"}
-    assert console.post("/v1/rules", json=christmas, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code == 201
+    publish_christmas_rule(console, category)
     form = rule_form(console, "no-such-category", preview_item_id=item)
 
     def preview(**extra) -> tuple[str, set[str]]:
