@@ -75,16 +75,12 @@ def why_removed(reranker: RuleReranker, engine: RecommendationEngine, item_ids: 
     return reasons
 
 
-def _as_of(text: str) -> tuple[float | None, str | None]:
-    """The form's "as of" (UTC wall time) as a timestamp; ``(None, "")`` when empty and
-    ``(None, None)`` when it cannot be read."""
-    if not text.strip():
-        return None, ""
+def _as_of(text: str) -> float | None:
+    """The form's "as of" (UTC wall time) as a timestamp; None when empty or unreadable."""
     try:
-        moment = wall_time(text, timezone.utc)
+        return wall_time(text, timezone.utc).timestamp() if text.strip() else None
     except ValueError:
-        return None, None
-    return moment.timestamp(), moment.isoformat()
+        return None
 
 
 @bp.get("/preview")
@@ -94,7 +90,8 @@ def preview() -> str:
     stored = cache.store.rules()
     spec = sample_request(request.args)
     rule_id = int(request.args["rule"]) if request.args.get("rule", "").isdigit() else None
-    as_of, as_of_text = _as_of(request.args.get("as_of", ""))
+    asked_as_of = request.args.get("as_of", "")
+    as_of = _as_of(asked_as_of)
     chosen = next((rule for rule in stored if rule["id"] == rule_id), None)
     current = cache.reranker(served)
     current = RuleReranker(current.book, current.table, as_of) if as_of else current
@@ -123,9 +120,9 @@ def preview() -> str:
                               [item["item_id"] for item in before["items"] if item["item_id"] not in kept], spec)
     except APIError as exc:
         error = exc.message
-    if as_of_text is None:
+    if asked_as_of.strip() and as_of is None:
         error = "“As of” must be a date and time, e.g. 2026-12-24T09:00 (UTC)"
     return render_template("console/preview.html", spec=spec, kinds=KINDS, rules=stored, chosen=chosen, labels=labels,
                            before=before, after=after, removed=removed, error=error,
-                           as_of=request.args.get("as_of", "") if as_of else "",
+                           as_of=asked_as_of if as_of else "",
                            sample_users=served.version.model.user_ids[:20].tolist(), page_title="Preview")
